@@ -1,0 +1,35 @@
+# mailbridge — build, test and benchmark targets. `make help` lists them.
+SHELL := /bin/bash
+GO ?= go
+FUZZTIME ?= 15s
+BENCHTIME ?= 1x
+
+.PHONY: help test test-go fuzz lint bench build deps
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+deps: ## install what the tests need (Debian packages, npm packages) when missing
+	@scripts/test-deps.sh
+
+build: ## build bin/mailbridge
+	$(GO) build -o bin/mailbridge ./cmd/mailbridge
+
+test: ## every test: vet, unit and integration tests with -race, real-client suites, fuzzing
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory deps lint test-go fuzz && \
+	echo "make test: all suites passed in $$(( $$(date +%s) - start ))s"
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+fuzz: ## run each fuzz target for FUZZTIME
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./internal/ews
+
+lint: ## gofmt and go vet
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+bench: ## benchmarks (numbers are reported in README.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,3 @@
+module github.com/mailbridge/mailbridge
+
+go 1.26

@@ -1,0 +1,50 @@
+// Package cli implements the mailbridge command line: it parses flags for each subcommand
+// and calls into the application. Nothing here holds state between calls.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+)
+
+// Run executes the subcommand named by args[0] and returns the process exit code:
+// 0 success, 1 failure, 2 usage error.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(stdout, "mailbridge", Version())
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "mailbridge: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: mailbridge <command> [flags]
+
+Commands:
+  sim       run the Exchange simulator (EWS + Autodiscover)
+  demo      run the product with the built-in "contoso" simulator
+  version   print the version
+
+Run "mailbridge <command> -h" for a command's flags.
+`)
+}
+
+// Version returns the module version recorded at build time, or "devel".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

@@ -1,0 +1,12 @@
+// Package ews holds the Exchange Web Services types, the SOAP 1.1 codec and the typed
+// errors shared by the EWS client, the EWS server handler and the Exchange simulator.
+//
+// It does no HTTP. Struct tags name elements with the conventional prefixes that
+// Exchange itself writes (s:, m:, t:), so encoding produces the same wire shape as
+// Exchange. Decoding reads any prefix: every name is first canonicalized by namespace URI
+// (see Decoder), so a document that binds the messages namespace to "foo:" decodes the
+// same as one that uses "m:". Elements in an unexpected namespace do not match.
+//
+// There is one file per operation (getfolder.go, syncfolderitems.go, …); the client and
+// server packages use the same file names.
+package ews

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the test suites need when it is missing: xmllint (schema validation),
+# Debian's python3-exchangelib (a third-party EWS client), and the npm packages of the
+# JavaScript client suite. Idempotent and quiet when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+need_apt=()
+command -v xmllint >/dev/null 2>&1 || need_apt+=(libxml2-utils)
+/usr/bin/python3 -c 'import exchangelib' >/dev/null 2>&1 || need_apt+=(python3-exchangelib)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "test-deps: installing ${need_apt[*]} with apt-get"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ -f test/clients/js/package.json ] && [ ! -d test/clients/js/node_modules ]; then
+  echo "test-deps: installing npm packages for test/clients/js"
+  (cd test/clients/js && npm ci --no-audit --no-fund --loglevel=error)
+fi
