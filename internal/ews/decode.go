@@ -62,20 +62,40 @@ func canonicalName(n xml.Name, element bool) xml.Name {
 // as Exchange does in ErrorSchemaValidation (line and column).
 type Decoder struct {
 	raw *xml.Decoder
+	src *errReader
 	*xml.Decoder
+}
+
+// errReader remembers the error of the underlying reader, so that a read failure (such as
+// a body over its size limit) is reported as itself and not as malformed XML.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // NewDecoder returns a Decoder reading from r. Only UTF-8 is accepted.
 func NewDecoder(r io.Reader) *Decoder {
-	raw := xml.NewDecoder(r)
+	src := &errReader{r: r}
+	raw := xml.NewDecoder(src)
 	raw.Strict = true
-	return &Decoder{raw: raw, Decoder: xml.NewTokenDecoder(&canonicalReader{d: raw})}
+	return &Decoder{raw: raw, src: src, Decoder: xml.NewTokenDecoder(&canonicalReader{d: raw})}
 }
 
 // wrap turns a decoding error into a *SchemaError carrying the input position.
 func (d *Decoder) wrap(err error) error {
 	if err == nil {
 		return nil
+	}
+	if d.src.err != nil {
+		return fmt.Errorf("ews: read: %w", d.src.err)
 	}
 	var se *SchemaError
 	if errors.As(err, &se) {
