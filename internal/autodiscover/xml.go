@@ -21,6 +21,7 @@ type readErrReader struct {
 	err error
 }
 
+// Read reads from the underlying reader, noting its first error.
 func (r *readErrReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	if err != nil && err != io.EOF && r.err == nil {
@@ -33,6 +34,7 @@ func (r *readErrReader) Read(p []byte) (int, error) {
 // entity declaration is ever seen by encoding/xml.
 type noDTD struct{ d *xml.Decoder }
 
+// Token returns the next raw token, or an error for a DTD.
 func (t noDTD) Token() (xml.Token, error) {
 	tok, err := t.d.RawToken()
 	if err != nil {
@@ -133,7 +135,7 @@ func (w *xmlWriter) start(name string, attrs ...string) {
 		w.buf.WriteByte(' ')
 		w.buf.WriteString(attrs[i])
 		w.buf.WriteString(`="`)
-		_ = xml.EscapeText(&w.buf, []byte(attrs[i+1]))
+		escape(&w.buf, attrs[i+1], true)
 		w.buf.WriteByte('"')
 	}
 	w.kids = append(w.kids, false)
@@ -163,7 +165,34 @@ func (w *xmlWriter) text(s string) {
 		return
 	}
 	w.closePending()
-	_ = xml.EscapeText(&w.buf, []byte(s))
+	escape(&w.buf, s, false)
+}
+
+// escape writes s as XML character data (or an attribute value). Characters XML cannot
+// carry, and invalid UTF-8, become U+FFFD so the output is always well-formed.
+func escape(b *bytes.Buffer, s string, attr bool) {
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '\r':
+			b.WriteString("&#xD;")
+		case attr && r == '"':
+			b.WriteString("&quot;")
+		case attr && r == '\n':
+			b.WriteString("&#xA;")
+		case attr && r == '\t':
+			b.WriteString("&#x9;")
+		case r == '\t' || r == '\n' || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF):
+			b.WriteRune(r)
+		default:
+			b.WriteRune('\uFFFD')
+		}
+	}
 }
 
 // leaf writes <name attrs>text</name>, or <name attrs/> when text is empty.
