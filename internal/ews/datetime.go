@@ -48,6 +48,24 @@ func (d *DateTime) UnmarshalXML(dec *xml.Decoder, start xml.StartElement) error 
 	return nil
 }
 
+// MarshalXMLAttr writes the attribute, or nothing for the zero value.
+func (d DateTime) MarshalXMLAttr(name xml.Name) (xml.Attr, error) {
+	if d.IsZero() {
+		return xml.Attr{}, nil
+	}
+	return xml.Attr{Name: name, Value: d.String()}, nil
+}
+
+// UnmarshalXMLAttr reads an xs:dateTime attribute, as UnmarshalXML reads an element.
+func (d *DateTime) UnmarshalXMLAttr(attr xml.Attr) error {
+	t, err := ParseDateTime(attr.Value)
+	if err != nil {
+		return err
+	}
+	d.Time = t
+	return nil
+}
+
 // ParseDateTime parses an xs:dateTime value.
 func ParseDateTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)

@@ -122,6 +122,17 @@ func unary[Req, Resp any](f func(context.Context, *Call, *Req) (*Resp, error)) o
 	}
 }
 
+// stream adapts a backend method that writes its answer as successive envelopes
+// (GetStreamingEvents).
+func stream[Req any](f func(context.Context, *Call, *Req, *StreamWriter) error) operation {
+	return operation{
+		newRequest: func() any { return new(Req) },
+		stream: func(ctx context.Context, c *Call, req any, w *StreamWriter) error {
+			return f(ctx, c, req.(*Req), w)
+		},
+	}
+}
+
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -180,8 +191,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	o := h.ops[op]
 	if o.stream != nil {
-		if err := o.stream(ctx, c, req, newStreamWriter(w, h.backend.ServerVersion())); err != nil {
+		sw := newStreamWriter(w, h.backend.ServerVersion())
+		err := o.stream(ctx, c, req, sw)
+		switch {
+		case err == nil:
+		case !sw.Started():
 			h.fail(w, c, err)
+		case !errors.Is(err, context.Canceled):
+			// Envelopes went out already: a fault can no longer follow. Cut the response
+			// short so the client sees the stream end without ConnectionStatus Closed.
+			h.opts.Logger.Error("ews stream failed", "operation", c.Operation, "err", err)
+			panic(http.ErrAbortHandler)
 		}
 		return
 	}
