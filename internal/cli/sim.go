@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mailbridge/mailbridge/internal/exchangesim"
+)
+
+// simFlags are the flags of `mailbridge sim` (and the simulator part of `demo`).
+type simFlags struct {
+	addr         string
+	tls          bool
+	stateDir     string
+	scenario     string
+	users, items int
+	seed         uint64
+	auth         string
+	version      string
+	throttle     exchangesim.ThrottlePolicy
+	faults       exchangesim.Faults
+	errorRates   string
+	autodiscover string
+	hosts        string
+	logLevel     string
+}
+
+func (f *simFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "listen address; port 0 picks a free port")
+	fs.BoolVar(&f.tls, "tls", false, "serve HTTPS with a generated CA (its PEM path is printed as ca_cert)")
+	fs.StringVar(&f.stateDir, "state-dir", "", "where to write the CA certificate (default: a new temporary directory)")
+	fs.StringVar(&f.scenario, "scenario", "", "load the world from this JSON scenario file instead of the built-in \"contoso\"")
+	fs.IntVar(&f.users, "users", 0, "generate this many users (user00001@example.com …) instead of contoso")
+	fs.IntVar(&f.items, "items", 0, "with --users: items per generated mailbox")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed for generated content and injected faults")
+	fs.StringVar(&f.auth, "auth", "basic,ntlm", "enabled authentication methods: basic, ntlm, or both")
+	fs.StringVar(&f.version, "exchange", "2016", "Exchange version to imitate: 2016 or 2019")
+	fs.IntVar(&f.throttle.MaxConcurrency, "max-concurrency", 27, "EWSMaxConcurrency per budget (-1: unlimited)")
+	fs.Float64Var(&f.throttle.RatePerSecond, "rate", 0, "requests per second per budget before ErrorServerBusy (0: unlimited)")
+	fs.IntVar(&f.throttle.Burst, "burst", 0, "token-bucket burst for --rate (default: one second's worth)")
+	fs.Func("charge-to", "budget of impersonated requests: target (Exchange 2016 default) or caller", func(s string) error {
+		switch exchangesim.ChargeTo(s) {
+		case exchangesim.ChargeTarget, exchangesim.ChargeCaller:
+			f.throttle.ChargeTo = exchangesim.ChargeTo(s)
+			return nil
+		}
+		return fmt.Errorf("must be target or caller")
+	})
+	fs.IntVar(&f.faults.LatencyMS, "latency", 0, "added latency per EWS request, in milliseconds")
+	fs.IntVar(&f.faults.JitterMS, "jitter", 0, "random extra latency up to this many milliseconds")
+	fs.StringVar(&f.errorRates, "error-rate", "", "injected failure rates: OP=P[,OP=P…] (OP may be *), e.g. GetItem=0.1")
+	fs.StringVar(&f.faults.ErrorCode, "error-code", "", "injected failure: an EWS code (default ErrorServerBusy) or HTTP503")
+	fs.IntVar(&f.faults.BackOffMS, "back-off", 0, "BackOffMilliseconds of injected ErrorServerBusy")
+	fs.Float64Var(&f.faults.DropRate, "drop-rate", 0, "probability of dropping a connection without an answer")
+	fs.StringVar(&f.autodiscover, "autodiscover", "pox,soap,json", "enabled Autodiscover endpoints: pox, soap, json (empty: none)")
+	fs.StringVar(&f.hosts, "hosts", "", "extra host names for the TLS certificate (the scenario's domains are always included)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+func (f *simFlags) options(logger *slog.Logger) (exchangesim.Options, error) {
+	opts := exchangesim.Options{Seed: f.seed, Throttle: f.throttle, Faults: f.faults, Logger: logger}
+	switch {
+	case f.users > 0 && f.scenario != "":
+		return opts, errors.New("--users and --scenario are exclusive")
+	case f.users > 0:
+		if f.items < 0 {
+			return opts, errors.New("--items must not be negative")
+		}
+		opts.Scenario = exchangesim.Generate(f.users, f.items, int64(f.seed))
+	case f.scenario != "":
+		file, err := os.Open(f.scenario)
+		if err != nil {
+			return opts, err
+		}
+		defer file.Close()
+		sc, err := exchangesim.LoadScenario(file)
+		if err != nil {
+			return opts, fmt.Errorf("--scenario %s: %w", f.scenario, err)
+		}
+		opts.Scenario = sc
+	}
+	for _, m := range splitList(f.auth) {
+		switch m {
+		case "basic":
+			opts.Auth.Basic = true
+		case "ntlm":
+			opts.Auth.NTLM = true
+		default:
+			return opts, fmt.Errorf("--auth: unknown method %q (want basic, ntlm)", m)
+		}
+	}
+	switch f.version {
+	case "2016":
+		opts.Exchange = exchangesim.Exchange2016
+	case "2019":
+		opts.Exchange = exchangesim.Exchange2019
+	default:
+		return opts, fmt.Errorf("--exchange: want 2016 or 2019, not %q", f.version)
+	}
+	opts.Autodiscover.DisablePOX, opts.Autodiscover.DisableSOAP, opts.Autodiscover.DisableJSON = true, true, true
+	for _, e := range splitList(f.autodiscover) {
+		switch e {
+		case "pox":
+			opts.Autodiscover.DisablePOX = false
+		case "soap":
+			opts.Autodiscover.DisableSOAP = false
+		case "json":
+			opts.Autodiscover.DisableJSON = false
+		default:
+			return opts, fmt.Errorf("--autodiscover: unknown endpoint %q (want pox, soap, json)", e)
+		}
+	}
+	if f.errorRates != "" {
+		opts.Faults.ErrorRate = map[string]float64{}
+		for _, kv := range splitList(f.errorRates) {
+			op, p, ok := strings.Cut(kv, "=")
+			rate, err := strconv.ParseFloat(p, 64)
+			if !ok || err != nil || rate < 0 || rate > 1 {
+				return opts, fmt.Errorf("--error-rate: %q is not OP=P with 0 ≤ P ≤ 1", kv)
+			}
+			opts.Faults.ErrorRate[op] = rate
+		}
+	}
+	return opts, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(strings.ToLower(p)); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(s))
+	return l, err
+}
+
+// runSim runs `mailbridge sim`: the simulator alone, until the context ends.
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: mailbridge sim [flags]\n\nRuns the Exchange simulator (EWS + Autodiscover + admin API). Once listening it prints one\nline of JSON with its URLs on stdout; logs go to stderr.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	var f simFlags
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	level, err := parseLevel(f.logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge sim: --log-level:", err)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	opts, err := f.options(logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge sim:", err)
+		return 2
+	}
+	sim, err := exchangesim.New(opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge sim:", err)
+		return 1
+	}
+	srv, err := sim.Start(ctx, exchangesim.ListenConfig{Addr: f.addr, TLS: f.tls, StateDir: f.stateDir, Hosts: splitList(f.hosts)})
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge sim:", err)
+		return 1
+	}
+	if err := json.NewEncoder(stdout).Encode(srv.Info()); err != nil {
+		fmt.Fprintln(stderr, "mailbridge sim:", err)
+		return 1
+	}
+	logger.Info("simulator listening", "base_url", srv.Info().BaseURL, "scenario", sim.ScenarioName())
+	<-ctx.Done()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Error("shutdown", "err", err)
+		return 1
+	}
+	return 0
+}
