@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverserver"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
 )
 
@@ -30,6 +31,9 @@ type simFlags struct {
 	faults       exchangesim.Faults
 	errorRates   string
 	autodiscover string
+	adRedirects  string
+	adHTTP       bool
+	externalEWS  string
 	hosts        string
 	logLevel     string
 }
@@ -62,6 +66,9 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.faults.BackOffMS, "back-off", 0, "BackOffMilliseconds of injected ErrorServerBusy")
 	fs.Float64Var(&f.faults.DropRate, "drop-rate", 0, "probability of dropping a connection without an answer")
 	fs.StringVar(&f.autodiscover, "autodiscover", "pox,soap,json", "enabled Autodiscover endpoints: pox, soap, json (empty: none)")
+	fs.StringVar(&f.adRedirects, "autodiscover-redirect", "", "answer Autodiscover for MATCH with a redirect: MATCH=ADDRESS or MATCH=https://URL[,…] (MATCH: an address or a domain)")
+	fs.BoolVar(&f.adHTTP, "autodiscover-http-redirect", false, "serve the HTTP redirect method: plain-HTTP GET of autodiscover.xml answers 302 to https")
+	fs.StringVar(&f.externalEWS, "ews-url", "", "EWS URL that Autodiscover returns (default: the simulator's own)")
 	fs.StringVar(&f.hosts, "hosts", "", "extra host names for the TLS certificate (the scenario's domains are always included)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 }
@@ -118,6 +125,21 @@ func (f *simFlags) options(logger *slog.Logger) (exchangesim.Options, error) {
 		default:
 			return opts, fmt.Errorf("--autodiscover: unknown endpoint %q (want pox, soap, json)", e)
 		}
+	}
+	opts.Autodiscover.HTTPRedirect = f.adHTTP
+	opts.Autodiscover.ExternalEWSURL = f.externalEWS
+	for _, kv := range splitList(f.adRedirects) {
+		match, target, ok := strings.Cut(kv, "=")
+		if !ok || match == "" || target == "" {
+			return opts, fmt.Errorf("--autodiscover-redirect: %q is not MATCH=TARGET", kv)
+		}
+		r := autodiscoverserver.Redirect{Match: match}
+		if strings.Contains(target, "://") {
+			r.URL = target
+		} else {
+			r.Address = target
+		}
+		opts.Autodiscover.Redirects = append(opts.Autodiscover.Redirects, r)
 	}
 	if f.errorRates != "" {
 		opts.Faults.ErrorRate = map[string]float64{}

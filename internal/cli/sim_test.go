@@ -116,6 +116,7 @@ func TestSimUsageErrors(t *testing.T) {
 		{"sim", "--users", "5", "--scenario", "x.json"},
 		{"sim", "--charge-to", "everyone"},
 		{"sim", "--autodiscover", "ldap"},
+		{"sim", "--autodiscover-redirect", "contoso.com"},
 		{"no-such-command"},
 		{},
 	} {
