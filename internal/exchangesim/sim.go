@@ -83,6 +83,7 @@ type Simulator struct {
 	auth     *httpauth.Authenticator
 	ews      *ewsserver.Handler
 	logger   *slog.Logger
+	subs     *subscriptions
 }
 
 // New builds the simulator's world and handlers.
@@ -116,6 +117,7 @@ func New(opts Options) (*Simulator, error) {
 		faults:   newFaultInjector(opts.Faults, opts.Seed),
 		logger:   opts.Logger,
 	}
+	s.subs = newSubscriptions(s)
 	doms := world.Directory().Domains()
 	if len(doms) == 0 {
 		return nil, errors.New("exchangesim: the scenario has no domain")
