@@ -128,3 +128,19 @@ func (it Item) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	}
 	return e.EncodeToken(start.End())
 }
+
+// KindHasElement reports whether items of kind (e.g. KindMessage) carry the element
+// t:<local> in their schema type, as Item writes them. Unknown kinds have the ItemType
+// elements only.
+func KindHasElement(kind, local string) bool {
+	fields, ok := itemKinds[kind]
+	if !ok {
+		fields = itemKinds[KindItem]
+	}
+	for _, f := range fields {
+		if f.name.Local == "t:"+local {
+			return true
+		}
+	}
+	return false
+}

@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/ews"
@@ -212,12 +211,11 @@ func (s *Simulator) savedItemFolder(c *ewsserver.Call, mb *Mailbox, saveIn *ews.
 // Extended properties migration tools set on CreateItem to import mail as received:
 // PR_MESSAGE_FLAGS (read, unsent), PR_MESSAGE_DELIVERY_TIME and PR_CLIENT_SUBMIT_TIME.
 var (
-	propMessageFlags  = extendedPropertyKey(ews.ExtendedTag("0x0E07", "Integer"))
-	propDeliveryTime  = extendedPropertyKey(ews.ExtendedTag("0x0E06", "SystemTime"))
-	propSubmitTime    = extendedPropertyKey(ews.ExtendedTag("0x0039", "SystemTime"))
-	msgFlagRead       = 0x1
-	msgFlagUnsent     = 0x8
-	internetMessageNo atomic.Uint64
+	propMessageFlags = extendedPropertyKey(ews.ExtendedTag("0x0E07", "Integer"))
+	propDeliveryTime = extendedPropertyKey(ews.ExtendedTag("0x0E06", "SystemTime"))
+	propSubmitTime   = extendedPropertyKey(ews.ExtendedTag("0x0039", "SystemTime"))
+	msgFlagRead      = 0x1
+	msgFlagUnsent    = 0x8
 )
 
 func extendedValue(it *ews.Item, key string) (string, bool) {
@@ -348,7 +346,7 @@ func (s *Simulator) outgoing(mb *Mailbox, it ews.Item) (ews.Item, error) {
 }
 
 func (s *Simulator) newInternetMessageID(mb *Mailbox, now time.Time) string {
-	n := internetMessageNo.Add(1)
+	n := s.msgSeq.Add(1)
 	return fmt.Sprintf("<%016x%08x@%s>", mix(mb.seed, uint64(now.UnixNano()), n), uint32(n), mb.Owner().Domain)
 }
 
@@ -385,7 +383,7 @@ func (s *Simulator) createCalendarItem(ctx context.Context, c *ewsserver.Call, m
 	}
 	if ev.UID == "" {
 		ev.UID = fmt.Sprintf("040000008200E00074C5B7101A82E008%016X%016X",
-			mix(mb.seed, uint64(s.world.now().UnixNano())), mix(mb.seed, internetMessageNo.Add(1)))
+			mix(mb.seed, uint64(s.world.now().UnixNano())), mix(mb.seed, s.msgSeq.Add(1)))
 	}
 	id, err := mb.CreateItem(ref, ev)
 	if err != nil {

@@ -1,12 +1,9 @@
 package exchangesim
 
 import (
-	"encoding/xml"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/mailbridge/mailbridge/internal/ews"
 )
@@ -201,46 +198,9 @@ func pathPrefixApplies(prefix, kind string) bool {
 	return false
 }
 
-var kindElementCache sync.Map // kind + "/" + element -> bool
-
 // kindHasElement reports whether items of kind carry the element (as ews.Item writes the
 // kind's schema type).
-func kindHasElement(kind, elem string) bool {
-	key := kind + "/" + elem
-	if v, ok := kindElementCache.Load(key); ok {
-		return v.(bool)
-	}
-	idx, ok := itemFieldIndex[elem]
-	has := false
-	if ok {
-		it := ews.Item{XMLName: xml.Name{Local: kind}}
-		fillNonZero(reflect.ValueOf(&it).Elem().Field(idx))
-		empty, err1 := xml.Marshal(ews.Item{XMLName: xml.Name{Local: kind}})
-		full, err2 := xml.Marshal(it)
-		has = err1 == nil && err2 == nil && len(full) > len(empty)
-	}
-	kindElementCache.Store(key, has)
-	return has
-}
-
-func fillNonZero(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		v.Set(reflect.New(v.Type().Elem()))
-	case reflect.String:
-		v.SetString("x")
-	case reflect.Slice:
-		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
-	case reflect.Int, reflect.Int64:
-		v.SetInt(1)
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Struct:
-		if v.Type() == reflect.TypeFor[ews.DateTime]() {
-			v.Set(reflect.ValueOf(ews.Date(time.Unix(86400, 0))))
-		}
-	}
-}
+func kindHasElement(kind, elem string) bool { return ews.KindHasElement(kind, elem) }
 
 // updatedProperty counts the properties an update's item carries (each dictionary entry,
 // each address part and each extended property counting as one) and returns the index of

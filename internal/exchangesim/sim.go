@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/autodiscover"
@@ -83,7 +84,9 @@ type Simulator struct {
 	auth     *httpauth.Authenticator
 	ews      *ewsserver.Handler
 	logger   *slog.Logger
-	subs     *subscriptions
+	// msgSeq numbers the Internet message ids of messages the simulator sends.
+	msgSeq atomic.Uint64
+	subs   *subscriptions
 }
 
 // New builds the simulator's world and handlers.

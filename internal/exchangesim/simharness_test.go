@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
 	"io"
 	"net/http"
 	"testing"
@@ -116,7 +120,7 @@ func (c *ewsCaller) call(op string, req, resp any) error {
 		return &httpStatusError{status}
 	}
 	if c.validate {
-		ewsschema.Validate(c.t, ewsschema.Exchange2016, op, body)
+		collectForSchema(c.t, op, body)
 	}
 	_, err := ews.DecodeResponse(bytes.NewReader(body), ews.ResponseName(op), resp)
 	if err == nil && status != http.StatusOK {
@@ -131,6 +135,38 @@ func (c *ewsCaller) mustCall(op string, req, resp any) {
 	if err := c.call(op, req, resp); err != nil {
 		c.t.Fatalf("%s: %v", op, err)
 	}
+}
+
+// schemaBatch collects one test's response envelopes, validated together against the
+// Exchange 2016 schema in a single xmllint run when the test ends (one run per response
+// would spend most of the suite's time compiling the schema).
+type schemaBatch struct {
+	mu    sync.Mutex
+	dir   string
+	paths []string
+}
+
+var schemaBatches sync.Map // testing.TB -> *schemaBatch
+
+func collectForSchema(t testing.TB, op string, body []byte) {
+	v, loaded := schemaBatches.LoadOrStore(t, &schemaBatch{})
+	b := v.(*schemaBatch)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !loaded {
+		b.dir = t.TempDir()
+		t.Cleanup(func() {
+			schemaBatches.Delete(t)
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			ewsschema.ValidateFiles(t, ewsschema.Exchange2016, b.paths...)
+		})
+	}
+	p := filepath.Join(b.dir, fmt.Sprintf("%04d-%s.xml", len(b.paths), op))
+	if err := os.WriteFile(p, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.paths = append(b.paths, p)
 }
 
 type httpStatusError struct{ status int }
