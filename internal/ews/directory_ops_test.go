@@ -936,7 +936,7 @@ func TestMergedFreeBusyDigit(t *testing.T) {
 	for _, b := range []string{ews.BusyFree, ews.BusyTentative, ews.BusyBusy, ews.BusyOOF, ews.BusyNoData, ews.BusyWorkingElsewhere, "Unknown"} {
 		got += string(ews.MergedFreeBusyDigit(b))
 	}
-	if got != "0123454" {
+	if got != "0123545" {
 		t.Errorf("digits %q", got)
 	}
 }

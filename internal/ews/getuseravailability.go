@@ -37,9 +37,11 @@ const (
 	BusyNoData           = "NoData"
 )
 
-// MergedFreeBusyDigit returns the digit that stands for busyType in MergedFreeBusy: 0 Free,
-// 1 Tentative, 2 Busy, 3 OOF, 4 NoData (MS-OXWAVLS), and 5 WorkingElsewhere (Exchange 2013
-// and later, in the order exchangelib decodes). An unknown type counts as NoData.
+// MergedFreeBusyDigit returns the digit that stands for busyType in MergedFreeBusy as
+// Exchange 2013 and later write it for requests of those versions: 0 Free, 1 Tentative,
+// 2 Busy, 3 OOF, 4 WorkingElsewhere, 5 NoData (LegacyFreeBusyStatus in the EWS Managed
+// API). Exchange 2010 and older, which have no WorkingElsewhere, use 4 for NoData. An
+// unknown type counts as NoData.
 func MergedFreeBusyDigit(busyType string) byte {
 	switch busyType {
 	case BusyFree:
@@ -51,9 +53,9 @@ func MergedFreeBusyDigit(busyType string) byte {
 	case BusyOOF:
 		return '3'
 	case BusyWorkingElsewhere:
-		return '5'
+		return '4'
 	}
-	return '4'
+	return '5'
 }
 
 // Response codes of GetUserAvailability.

@@ -1,6 +1,9 @@
 package ews
 
-import "encoding/xml"
+import (
+	"encoding/xml"
+	"errors"
+)
 
 // ResponseMessage is the part every …ResponseMessage element shares. Operation response
 // messages embed it and add their payload after it, as the schema orders them.
@@ -26,8 +29,8 @@ func Failure(code, text string) ResponseMessage {
 // FailureFrom returns the ResponseMessage for err: a *ResponseError keeps its code, text and
 // values; any other error becomes ErrorInternalServerError.
 func FailureFrom(err error) ResponseMessage {
-	re, ok := err.(*ResponseError)
-	if !ok {
+	var re *ResponseError
+	if !errors.As(err, &re) {
 		return Failure(ErrorInternalServerError, "An internal server error occurred. The operation failed.")
 	}
 	m := Failure(re.Code, re.Message)
@@ -89,6 +92,14 @@ type Fault struct {
 // FaultFor returns the fault Exchange sends for err: a *ResponseError or *SchemaError keeps
 // its code and details; anything else becomes ErrorInternalServerError.
 func FaultFor(err error) *Fault {
+	var re *ResponseError
+	var se *SchemaError
+	switch {
+	case errors.As(err, &re):
+		err = re
+	case errors.As(err, &se):
+		err = se
+	}
 	switch e := err.(type) {
 	case *ResponseError:
 		f := &Fault{Code: e.Code, String: e.Message, Message: e.Message}

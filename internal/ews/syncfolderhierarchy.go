@@ -21,7 +21,7 @@ type SyncFolderHierarchyResponse struct {
 // reads both unconditionally.
 type SyncFolderHierarchyResponseMessage struct {
 	ResponseMessage
-	SyncState                 string                      `xml:"m:SyncState,omitempty"`
+	SyncState                 string                      `xml:"m:SyncState"`
 	IncludesLastFolderInRange *bool                       `xml:"m:IncludesLastFolderInRange"`
 	Changes                   *SyncFolderHierarchyChanges `xml:"m:Changes"`
 }

@@ -36,7 +36,7 @@ type SyncFolderItemsResponse struct {
 // the error.
 type SyncFolderItemsResponseMessage struct {
 	ResponseMessage
-	SyncState               string                  `xml:"m:SyncState,omitempty"`
+	SyncState               string                  `xml:"m:SyncState"`
 	IncludesLastItemInRange *bool                   `xml:"m:IncludesLastItemInRange"`
 	Changes                 *SyncFolderItemsChanges `xml:"m:Changes"`
 }

@@ -174,9 +174,14 @@ func (s *Simulator) Begin(ctx context.Context, c *ewsserver.Call) (func(), error
 		}
 		c.Mailbox = target.PrimarySMTP
 	}
-	release, err := s.throttle.admit(s.throttle.budgetKey(c.Caller, c.Mailbox, c.Impersonating()))
-	if err != nil {
-		return nil, err
+	release := func() {}
+	// Hanging GetStreamingEvents connections are not counted against EWSMaxConcurrency;
+	// the subscription registry limits them (HangingConnectionLimit) instead.
+	if c.Operation != ews.OpGetStreamingEvents {
+		var err error
+		if release, err = s.throttle.admit(s.throttle.budgetKey(c.Caller, c.Mailbox, c.Impersonating())); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.faults.apply(ctx, c.Operation, c.Mailbox); err != nil {
 		release()
@@ -263,7 +268,9 @@ func (s *Simulator) Start(ctx context.Context, cfg ListenConfig) (*Server, error
 		for _, d := range s.world.Directory().Domains() {
 			hosts = append(hosts, d.Name, "autodiscover."+d.Name, "mail."+d.Name)
 		}
-		srv.certs, err = GenerateCertificates(s.opts.Clock(), append(hosts, cfg.Hosts...))
+		// Clients check certificates against their own wall clock, not the simulator's
+		// (possibly fixed) clock.
+		srv.certs, err = GenerateCertificates(time.Now(), append(hosts, cfg.Hosts...))
 		if err != nil {
 			ln.Close()
 			return nil, err

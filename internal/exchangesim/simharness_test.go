@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
-	"io"
-	"net/http"
 	"testing"
 	"time"
 
@@ -63,6 +63,10 @@ type ewsCaller struct {
 	// validate checks every response envelope against the Exchange 2016 schema (not for
 	// streaming responses).
 	validate bool
+	// header holds extra HTTP request headers.
+	header http.Header
+	// lastHeader is the header of the last response.
+	lastHeader http.Header
 }
 
 // as returns a caller authenticating as user with password pass and impersonating
@@ -99,10 +103,14 @@ func (c *ewsCaller) post(doc []byte) (int, []byte) {
 	}
 	hr.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	hr.SetBasicAuth(c.user, c.pass)
+	for k, v := range c.header {
+		hr.Header[k] = v
+	}
 	resp, err := http.DefaultClient.Do(hr)
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	c.lastHeader = resp.Header
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {

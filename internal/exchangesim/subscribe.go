@@ -3,6 +3,10 @@ package exchangesim
 import (
 	"context"
 	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/ews"
@@ -71,8 +75,34 @@ func (s *Simulator) Subscribe(ctx context.Context, c *ewsserver.Call, req *ews.S
 			return nil, err
 		}
 		msg = ews.SubscribeResponseMessage{ResponseMessage: ews.FailureFrom(re)}
+	} else {
+		setAffinityCookie(c)
 	}
 	return subscribeResponse(msg), nil
+}
+
+// setAffinityCookie answers a subscription that asks for server affinity
+// (X-PreferServerAffinity: true with X-AnchorMailbox, and no cookie yet) with the
+// X-BackEndOverrideCookie Exchange uses to route a group of subscriptions to one mailbox
+// server. Its value names a backend chosen by the anchor mailbox, so every mailbox of a
+// group gets the same one.
+func setAffinityCookie(c *ewsserver.Call) {
+	r := c.Request
+	if r == nil || c.ResponseHeader == nil || !strings.EqualFold(r.Header.Get("X-PreferServerAffinity"), "true") {
+		return
+	}
+	anchor := strings.ToLower(strings.TrimSpace(r.Header.Get("X-AnchorMailbox")))
+	if anchor == "" {
+		return
+	}
+	if _, err := r.Cookie("X-BackEndOverrideCookie"); err == nil {
+		return
+	}
+	h := fnv.New32a()
+	h.Write([]byte(anchor))
+	backend := fmt.Sprintf("EXCH%02d.contoso.local~%d", h.Sum32()%4+1, 1941997000+h.Sum32()%1000)
+	c.ResponseHeader.Add("Set-Cookie", (&http.Cookie{Name: "X-BackEndOverrideCookie", Value: backend,
+		Path: "/", Secure: true, HttpOnly: true}).String())
 }
 
 func subscribeResponse(m ews.SubscribeResponseMessage) *ews.SubscribeResponse {

@@ -205,14 +205,20 @@ func serve(t *testing.T, b ewsserver.Backend) *httptest.Server {
 	return ts
 }
 
-// envelopes splits a streamed answer into its complete envelopes.
+// envelopes splits a streamed answer into its complete envelopes. Exchange writes them
+// without an XML declaration, as <Envelope …>…</Envelope>; a cut-off tail is dropped.
 func envelopes(body []byte) [][]byte {
-	const decl = `<?xml version="1.0" encoding="utf-8"?>`
+	const end = `</Envelope>`
 	var out [][]byte
-	for _, part := range strings.Split(string(body), decl)[1:] {
-		out = append(out, []byte(decl+part))
+	rest := string(body)
+	for {
+		i := strings.Index(rest, end)
+		if i < 0 {
+			return out
+		}
+		out = append(out, []byte(rest[:i+len(end)]))
+		rest = rest[i+len(end):]
 	}
-	return out
 }
 
 func TestGetStreamingEventsStream(t *testing.T) {

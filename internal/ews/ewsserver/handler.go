@@ -31,6 +31,9 @@ type Call struct {
 	Mailbox string
 	// Request is the HTTP request, for headers such as X-AnchorMailbox.
 	Request *http.Request
+	// ResponseHeader is the HTTP response's header, for operations that answer with
+	// headers of their own (Subscribe's X-BackEndOverrideCookie).
+	ResponseHeader http.Header
 }
 
 // Impersonating reports whether the request carries an ExchangeImpersonation header.
@@ -150,7 +153,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body := http.MaxBytesReader(w, r.Body, h.opts.MaxRequestBytes)
 	ctx := r.Context()
-	c := &Call{Caller: caller, Request: r}
+	c := &Call{Caller: caller, Request: r, ResponseHeader: w.Header()}
 
 	defer func() {
 		if p := recover(); p != nil {
@@ -307,6 +310,9 @@ func dropConnection(w http.ResponseWriter) {
 	conn.Close()
 }
 
+// streamWriteTimeout bounds the writing of one streamed envelope.
+const streamWriteTimeout = 30 * time.Second
+
 // StreamWriter writes the successive SOAP envelopes of a streaming response
 // (GetStreamingEvents), flushing each one to the client.
 type StreamWriter struct {
@@ -326,10 +332,14 @@ func (s *StreamWriter) Write(name string, body any) error {
 		s.w.WriteHeader(http.StatusOK)
 		s.started = true
 	}
-	if err := ews.EncodeResponse(s.w, &s.version, name, body); err != nil {
+	rc := http.NewResponseController(s.w)
+	// A client that stops reading must not hold the handler (and a graceful shutdown)
+	// forever.
+	rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	if err := ews.EncodeStreamingResponse(s.w, &s.version, name, body); err != nil {
 		return err
 	}
-	return http.NewResponseController(s.w).Flush()
+	return rc.Flush()
 }
 
 // Started reports whether anything was written; after that, errors can no longer become
