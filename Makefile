@@ -20,8 +20,10 @@ test: ## every test: vet, unit and integration tests with -race, real-client sui
 	$(MAKE) --no-print-directory deps lint test-go fuzz && \
 	echo "make test: all suites passed in $$(( $$(date +%s) - start ))s"
 
+# EWSJS_DIR lets internal/autodiscover's ews-javascript-api test use the npm packages of
+# the real-client suite (test/clients, run by go test like every other package).
 test-go:
-	$(GO) test -race -count=1 ./...
+	EWSJS_DIR=$(CURDIR)/test/clients/js $(GO) test -race -count=1 ./...
 
 fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./internal/ews

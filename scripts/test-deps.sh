@@ -19,7 +19,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if [ -f test/clients/js/package.json ] && [ ! -d test/clients/js/node_modules ]; then
+# npm records what it installed in node_modules/.package-lock.json: reinstall when the
+# committed lockfile is newer (a version bump).
+js=test/clients/js
+if [ -f $js/package.json ] && { [ ! -d $js/node_modules ] || [ $js/package-lock.json -nt $js/node_modules/.package-lock.json ]; }; then
   echo "test-deps: installing npm packages for test/clients/js"
   (cd test/clients/js && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -387,6 +387,8 @@ func newItemOpRequest(op string) any {
 		return new(ews.UpdateItemRequest)
 	case ews.OpDeleteItem:
 		return new(ews.DeleteItemRequest)
+	case ews.OpSendItem:
+		return new(ews.SendItemRequest)
 	}
 	return nil
 }
@@ -771,6 +773,13 @@ func TestDecodeExchangelibItemRequests(t *testing.T) {
 			itCheck(t, "attrs", []string{r.DeleteType, r.SendMeetingCancellations, r.AffectedTaskOccurrences},
 				[]string{ews.MoveToDeletedItems, ews.SendToNone, ews.AllOccurrences})
 			itCheck(t, "ids", len(r.ItemIds.Ids), 2)
+		},
+		// Message.send() on a saved draft: its id and change key, Sent Items by folder id.
+		"SendItem.request.xml": func(t *testing.T, body any) {
+			r := body.(*ews.SendItemRequest)
+			itCheck(t, "save", r.SaveItemToFolder, ews.Bool(true))
+			itCheck(t, "ids", r.ItemIds.Ids, []ews.BaseItemId{ews.ItemRef(ews.ItemId{Id: "AAMkDraft=", ChangeKey: "CQAAAC=="})})
+			itCheck(t, "saved in", r.SavedItemFolderId.Ids, []ews.BaseFolderId{ews.FolderRef(ews.FolderId{Id: "AAMkSent=", ChangeKey: "AQAAAE=="})})
 		},
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.request.xml"))

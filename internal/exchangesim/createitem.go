@@ -126,6 +126,9 @@ func (s *Simulator) createItem(ctx context.Context, c *ewsserver.Call, mb *Mailb
 		dist, folderKind, code = "tasks", ews.KindTasksFolder, codeTaskInNonTaskFolder
 	case ews.KindPostItem:
 		dist, folderKind, code = "inbox", ews.KindFolder, codePostItemInNonMailFolder
+		if it.IsRead == nil {
+			it.IsRead = ews.Bool(true) // the store marks what its owner writes as read
+		}
 	}
 	ref, err := s.savedItemFolder(c, mb, saveIn, dist, folderKind, code)
 	if err != nil {
@@ -497,7 +500,9 @@ func (s *Simulator) sendMeetingMessages(ctx context.Context, mb *Mailbox, ev ews
 		if !cancel && ev.ItemId != nil {
 			assoc = &ews.ItemId{Id: ev.ItemId.Id}
 		}
-		if _, err := mb.receiveMeetingMessage(meetingMessage(ev, cancel, assoc, now, msgID), "sentitems"); err != nil {
+		sent := meetingMessage(ev, cancel, assoc, now, msgID)
+		sent.IsRead = ews.Bool(true) // the sender's copy
+		if _, err := mb.receiveMeetingMessage(sent, "sentitems"); err != nil {
 			return err
 		}
 	}

@@ -998,7 +998,7 @@ var itemQueryFields = map[string]propAccessor[*itemCand]{
 		return propValue{}, false
 	}},
 	"message:IsRead": {propBool, func(c *itemCand) (propValue, bool) {
-		if recKind(c.r) != ews.KindMessage {
+		if !hasReadFlag(recKind(c.r)) {
 			return propValue{}, false
 		}
 		return propValue{b: c.r.read}, true

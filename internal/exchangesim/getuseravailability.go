@@ -701,74 +701,16 @@ func (z availZone) instant(l ews.LocalDateTime) time.Time {
 }
 
 // availRequestZone picks the request's time zone as Exchange does: the TimeZoneContext
-// header's when it is set and not UTC, else the t:TimeZone element, else UTC.
+// header's when it names a known Windows zone (timezones.go) other than UTC, else the
+// t:TimeZone element, else UTC.
 func availRequestZone(c *ewsserver.Call, req *ews.GetUserAvailabilityRequest) availZone {
 	if c.Header != nil && c.Header.TimeZoneContext != nil {
-		id := c.Header.TimeZoneContext.TimeZoneDefinition.ID
-		if tz, ok := availWindowsZones[id]; ok && id != "UTC" {
-			return availZone{tz}
+		if z, ok := lookupWindowsZone(c.Header.TimeZoneContext.TimeZoneDefinition.ID); ok && z.id != "UTC" {
+			return availZone{z.rules()}
 		}
 	}
 	if req.TimeZone != nil {
 		return availZone{*req.TimeZone}
 	}
-	return availZone{availNoDST(0)}
+	return availZone{zoneNoDST(0)}
 }
-
-func availRule(month, order int, day, at string, bias int) ews.SerializableTimeZoneTime {
-	return ews.SerializableTimeZoneTime{Bias: bias, Time: at, DayOrder: order, Month: month, DayOfWeek: day}
-}
-
-func availNoDST(bias int) ews.SerializableTimeZone {
-	none := availRule(0, 0, "Sunday", "00:00:00", 0)
-	return ews.SerializableTimeZone{Bias: bias, StandardTime: none, DaylightTime: none}
-}
-
-func availDST(bias int, std, dlt ews.SerializableTimeZoneTime) ews.SerializableTimeZone {
-	return ews.SerializableTimeZone{Bias: bias, StandardTime: std, DaylightTime: dlt}
-}
-
-// availWindowsZones holds the current rules of common Windows time zones, for requests
-// that name their zone in the TimeZoneContext header (ews-javascript-api and the EWS
-// Managed API send no t:TimeZone).
-var availWindowsZones = func() map[string]ews.SerializableTimeZone {
-	eu := func(bias int, std, dlt string) ews.SerializableTimeZone {
-		return availDST(bias, availRule(10, 5, "Sunday", std, 0), availRule(3, 5, "Sunday", dlt, -60))
-	}
-	us := func(bias int) ews.SerializableTimeZone {
-		return availDST(bias, availRule(11, 1, "Sunday", "02:00:00", 0), availRule(3, 2, "Sunday", "02:00:00", -60))
-	}
-	return map[string]ews.SerializableTimeZone{
-		"UTC":                            availNoDST(0),
-		"Greenwich Standard Time":        availNoDST(0),
-		"GMT Standard Time":              eu(0, "02:00:00", "01:00:00"),
-		"W. Europe Standard Time":        eu(-60, "03:00:00", "02:00:00"),
-		"Central Europe Standard Time":   eu(-60, "03:00:00", "02:00:00"),
-		"Central European Standard Time": eu(-60, "03:00:00", "02:00:00"),
-		"Romance Standard Time":          eu(-60, "03:00:00", "02:00:00"),
-		"FLE Standard Time":              eu(-120, "04:00:00", "03:00:00"),
-		"GTB Standard Time":              eu(-120, "04:00:00", "03:00:00"),
-		"South Africa Standard Time":     availNoDST(-120),
-		"Russian Standard Time":          availNoDST(-180),
-		"Arabian Standard Time":          availNoDST(-240),
-		"India Standard Time":            availNoDST(-330),
-		"China Standard Time":            availNoDST(-480),
-		"Singapore Standard Time":        availNoDST(-480),
-		"Tokyo Standard Time":            availNoDST(-540),
-		"Korea Standard Time":            availNoDST(-540),
-		"E. Australia Standard Time":     availNoDST(-600),
-		"AUS Eastern Standard Time":      availDST(-600, availRule(4, 1, "Sunday", "03:00:00", 0), availRule(10, 1, "Sunday", "02:00:00", -60)),
-		"New Zealand Standard Time":      availDST(-720, availRule(4, 1, "Sunday", "03:00:00", 0), availRule(9, 5, "Sunday", "02:00:00", -60)),
-		"Atlantic Standard Time":         us(240),
-		"Eastern Standard Time":          us(300),
-		"Central Standard Time":          us(360),
-		"Mountain Standard Time":         us(420),
-		"Pacific Standard Time":          us(480),
-		"Alaskan Standard Time":          us(540),
-		"US Mountain Standard Time":      availNoDST(420),
-		"Hawaiian Standard Time":         availNoDST(600),
-		"SA Pacific Standard Time":       availNoDST(300),
-		"E. South America Standard Time": availNoDST(180),
-		"Argentina Standard Time":        availNoDST(180),
-	}
-}()

@@ -520,7 +520,7 @@ func (m *Mailbox) render(f *folder, inst uint64, r *itemRec) ews.Item {
 	id := m.itemID(f, inst, r)
 	pid := m.folderID(f)
 	it.ItemId, it.ParentFolderId = &id, &pid
-	if it.Kind() == ews.KindMessage {
+	if hasReadFlag(it.Kind()) {
 		it.IsRead = ews.Bool(r.read)
 	} else {
 		it.IsRead = nil
@@ -691,8 +691,26 @@ var defaultItemClass = map[string]string{
 	ews.KindTask: "IPM.Task", ews.KindItem: "IPM.Note",
 }
 
+// hasReadFlag reports whether items of kind have a read flag (IsRead): messages, the
+// meeting messages and post items. The record keeps it; other items count as read.
+func hasReadFlag(kind string) bool { return readFlagKinds[kind] }
+
+// readFlagKinds holds the kinds whose schema type has t:IsRead (ews.KindHasElement),
+// worked out once: render asks for every item it materializes.
+var readFlagKinds = func() map[string]bool {
+	m := make(map[string]bool)
+	for _, k := range []string{ews.KindItem, ews.KindMessage, ews.KindCalendarItem, ews.KindContact, ews.KindDistributionList,
+		ews.KindMeetingMessage, ews.KindMeetingRequest, ews.KindMeetingResponse, ews.KindMeetingCancellation, ews.KindTask, ews.KindPostItem} {
+		if ews.KindHasElement(k, "IsRead") {
+			m[k] = true
+		}
+	}
+	return m
+}()
+
 // prepareNew fills in what the store sets on a new item and returns its read flag, which
-// the record keeps (the stored item has IsRead nil).
+// the record keeps (the stored item has IsRead nil). Items with a read flag (see
+// hasReadFlag) are unread unless IsRead says otherwise.
 func (m *Mailbox) prepareNew(it *ews.Item, f *folder, now time.Time) bool {
 	if it.XMLName.Local == "" {
 		it.XMLName = xmlName(defaultKind(f))
@@ -722,9 +740,11 @@ func (m *Mailbox) prepareNew(it *ews.Item, f *folder, now time.Time) bool {
 		it.IsAssociated = ews.Bool(false)
 	}
 	read := true
+	if hasReadFlag(it.Kind()) {
+		read = it.IsRead != nil && *it.IsRead
+	}
 	switch it.Kind() {
 	case ews.KindMessage:
-		read = it.IsRead != nil && *it.IsRead
 		if it.DateTimeReceived.IsZero() {
 			it.DateTimeReceived = ews.Date(now)
 		}
@@ -901,7 +921,7 @@ func (m *Mailbox) UpdateItem(id ews.ItemId, fn func(*ews.Item) error) (ews.ItemI
 		return ews.ItemId{}, err
 	}
 	read := r.read
-	if next.Kind() == ews.KindMessage && next.IsRead != nil {
+	if hasReadFlag(next.Kind()) && next.IsRead != nil {
 		read = *next.IsRead
 	}
 	next.XMLName = cur.XMLName

@@ -33,6 +33,9 @@ func operations(b Backend) map[string]operation {
 	if x, ok := b.(DeleteItemBackend); ok {
 		ops[ews.OpDeleteItem] = unary(x.DeleteItem)
 	}
+	if x, ok := b.(SendItemBackend); ok {
+		ops[ews.OpSendItem] = unary(x.SendItem)
+	}
 	if x, ok := b.(ResolveNamesBackend); ok {
 		ops[ews.OpResolveNames] = unary(x.ResolveNames)
 	}
@@ -44,6 +47,9 @@ func operations(b Backend) map[string]operation {
 	}
 	if x, ok := b.(GetUserAvailabilityBackend); ok {
 		ops[ews.OpGetUserAvailability] = unary(x.GetUserAvailability)
+	}
+	if x, ok := b.(GetServerTimeZonesBackend); ok {
+		ops[ews.OpGetServerTimeZones] = unary(x.GetServerTimeZones)
 	}
 	if x, ok := b.(ExpandDLBackend); ok {
 		ops[ews.OpExpandDL] = unary(x.ExpandDL)

@@ -5,7 +5,7 @@ from exchangelib import (Configuration, Credentials, Version, Account, IMPERSONA
 from exchangelib.version import EXCHANGE_2016
 from exchangelib.services import *
 from exchangelib.properties import *
-from exchangelib.folders import Root, Inbox, Calendar, Contacts
+from exchangelib.folders import Root, Inbox, Calendar, Contacts, SentItems
 from exchangelib.indexed_properties import PhoneNumber, EmailAddress, PhysicalAddress
 from exchangelib.recurrence import Recurrence, WeeklyPattern, NumberedPattern
 from exchangelib.ewsdatetime import EWSTimeZone, EWSDateTime, EWSDate
@@ -108,3 +108,7 @@ s = DeleteItem(account=a)
 save("DeleteItem", s, s.get_payload(items=[ItemId(id="AAMkMsg=", changekey="CQAAAB=="), ItemId(id="AAMkMeet=")],
      delete_type="MoveToDeletedItems", send_meeting_cancellations="SendToNone",
      affected_task_occurrences="AllOccurrences", suppress_read_receipts=True))
+
+s = SendItem(account=a)
+sent = SentItems(parent=root, id="AAMkSent=", changekey="AQAAAE==")
+save("SendItem", s, s.get_payload(items=[ItemId(id="AAMkDraft=", changekey="CQAAAC==")], saved_item_folder=sent))

@@ -6,11 +6,12 @@ import os
 import sys
 
 from exchangelib import IMPERSONATION, Account, Configuration, Credentials, Version
-from exchangelib.errors import ErrorAccessDenied, ErrorFolderNotFound, ErrorInvalidOperation, ErrorIrresolvableConflict, ErrorItemNotFound, ResponseMessageError
+from exchangelib.errors import (ErrorAccessDenied, ErrorFolderNotFound, ErrorInvalidItemForOperationSendItem, ErrorInvalidOperation,
+                                ErrorIrresolvableConflict, ErrorItemNotFound, ErrorStaleObject, ResponseMessageError)
 from exchangelib.folders import Root
 from exchangelib.items import CalendarItem, Contact, MeetingRequest, Message, PostItem
 from exchangelib.properties import FolderId, ItemId
-from exchangelib.services import CreateItem, DeleteItem, FindFolder, FindItem, GetItem, SyncFolderHierarchy, SyncFolderItems, UpdateItem
+from exchangelib.services import CreateItem, DeleteItem, FindFolder, FindItem, GetItem, SendItem, SyncFolderHierarchy, SyncFolderItems, UpdateItem
 from exchangelib.util import DummyResponse
 from exchangelib.version import EXCHANGE_2016
 
@@ -96,5 +97,9 @@ check("UpdateItem", r[0] == ("AAMkMsg1=", "CQAAAC==") and isinstance(r[2], Error
 svc = DeleteItem(account=account)
 r = list(svc._get_elements_in_response(response=messages(svc, "DeleteItem.response.xml")))
 check("DeleteItem", r[:2] == [True, True] and isinstance(r[2], ErrorItemNotFound))
+
+svc = SendItem(account=account)
+r = list(svc._get_elements_in_response(response=messages(svc, "SendItem.response.xml")))
+check("SendItem", r[0] is True and isinstance(r[1], ErrorStaleObject) and isinstance(r[2], ErrorInvalidItemForOperationSendItem))
 
 sys.exit(1 if failed else 0)

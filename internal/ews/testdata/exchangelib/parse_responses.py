@@ -13,6 +13,7 @@ from exchangelib.errors import (
     ErrorNameResolutionNoResults,
     ErrorSubscriptionNotFound,
 )
+from exchangelib.properties import TimeZone
 from exchangelib.protocol import Protocol
 from exchangelib.services import (
     ConvertId,
@@ -20,6 +21,7 @@ from exchangelib.services import (
     GetEvents,
     GetRoomLists,
     GetRooms,
+    GetServerTimeZones,
     GetStreamingEvents,
     GetUserAvailability,
     ResolveNames,
@@ -89,4 +91,14 @@ r = parse(svc, "GetStreamingEvents.response.xml", "GetStreamingEvents-KeepAlive.
 check("GetStreamingEvents", [n.subscription_id for n in r] == ["JgBkYi1leGNoMDE=", "JgBkYi1leGNoMDI="] and svc.connection_status == "Closed")
 e = parse(GetStreamingEvents(account=account), "GetStreamingEvents-Error.response.xml")
 check("GetStreamingEvents error", isinstance(e, ErrorSubscriptionNotFound) and "JgBkYi1leGNoMDI=" in str(e))
+r = parse(GetServerTimeZones(protocol=protocol), "GetServerTimeZones.response.xml")
+check("GetServerTimeZones", [z.id for z in r] == ["UTC", "W. Europe Standard Time", "Eastern Standard Time"])
+rules = [TimeZone.from_server_timezone(tz_definition=z, for_year=y) for z, y in ((r[0], 2024), (r[1], 2024), (r[2], 2006), (r[2], 2024))]
+check("GetServerTimeZones rules", [t.bias for t in rules] == [0, -60, 300, 300]
+      and (rules[1].daylight_time.bias, rules[1].daylight_time.iso_month, rules[1].standard_time.iso_month) == (-60, 3, 10)
+      and (rules[2].daylight_time.iso_month, rules[3].daylight_time.iso_month) == (4, 3))
+r = parse(GetServerTimeZones(protocol=protocol), "GetServerTimeZones-Names.response.xml")
+check("GetServerTimeZones names", [(z.id, z.periods) for z in r][1] == ("W. Europe Standard Time", None)
+      and r[2].name == "(UTC-05:00) Eastern Time (US & Canada)")
+check("GetServerTimeZones empty", parse(GetServerTimeZones(protocol=protocol), "GetServerTimeZones-Empty.response.xml") == [])
 sys.exit(1 if failed else 0)
