@@ -20,7 +20,7 @@ func TestSubscribeAffinityCookie(t *testing.T) {
 		c := s.svcAs(t, target)
 		c.header = h
 		subscribe(t, c, req)
-		for _, v := range c.lastHeader.Values("Set-Cookie") {
+		for _, v := range c.responseHeader().Values("Set-Cookie") {
 			if strings.HasPrefix(v, "X-BackEndOverrideCookie=") {
 				return v
 			}

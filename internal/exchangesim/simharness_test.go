@@ -65,8 +65,17 @@ type ewsCaller struct {
 	validate bool
 	// header holds extra HTTP request headers.
 	header http.Header
-	// lastHeader is the header of the last response.
+	// lastHeader is the header of the last response (guarded by mu: parallel subtests
+	// may share a caller).
+	mu         sync.Mutex
 	lastHeader http.Header
+}
+
+// responseHeader returns the header of the last response.
+func (c *ewsCaller) responseHeader() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastHeader
 }
 
 // as returns a caller authenticating as user with password pass and impersonating
@@ -110,7 +119,9 @@ func (c *ewsCaller) post(doc []byte) (int, []byte) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	c.mu.Lock()
 	c.lastHeader = resp.Header
+	c.mu.Unlock()
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
