@@ -24,6 +24,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSim(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
+	case "discover":
+		return runDiscover(ctx, args[1:], stdin, stdout, stderr)
+	case "check":
+		return runCheck(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -39,6 +43,8 @@ func usage(w io.Writer) {
 Commands:
   sim       run the Exchange simulator (EWS + Autodiscover)
   demo      run the product with the built-in "contoso" simulator
+  discover  find a mailbox's EWS URL with Autodiscover (the magic wand) and show the trail
+  check     check the service account's access to every user's mailbox (impersonation)
   version   print the version
 
 Run "mailbridge <command> -h" for a command's flags.

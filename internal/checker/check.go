@@ -1,0 +1,269 @@
+package checker
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Check checks the service account, then every user, and reports each result to emit
+// as soon as it is known. emit is called from Check's own goroutine, one result at a
+// time, in this order:
+//
+//  1. The service account (User empty), in check order: endpoint, tls, authentication,
+//     ews, server_version, service_mailbox. If the endpoint cannot be reached, TLS fails,
+//     the credentials are refused (never retried: that would lock the account out) or the
+//     URL is not EWS, Check stops there.
+//  2. One result per user, in the order the checks finish (entries that are not
+//     addresses first). Users are checked concurrently, at most Options.Concurrency at
+//     once. A user Exchange refused to let the account impersonate gets a provisional
+//     impersonation_denied result.
+//  3. Once every user is known, a refined result (Refined true) for each refused user,
+//     in input order: no_role_likely when no user could be impersonated, out_of_scope
+//     when some could. It replaces the user's provisional result.
+//  4. One account-level impersonation result (User empty) stating the conclusion and how
+//     sure it is (when a server_version could not be given in step 1, it comes just
+//     before).
+//
+// Duplicate users (compared case-insensitively) are checked once. Check returns when all
+// its goroutines have ended. When ctx ends it returns promptly with ctx.Err() and the
+// summary of what was reported so far; errors from building the client are returned
+// before anything is reported. emit may be nil.
+func (c *Checker) Check(ctx context.Context, users []string, emit func(Result)) (Summary, error) {
+	r, err := c.newRun()
+	if err != nil {
+		return Summary{}, err
+	}
+	defer r.client.CloseIdleConnections()
+	rec := newRecorder(r, emit)
+
+	svc, err := r.serviceChecks(ctx)
+	if err != nil {
+		return rec.summary(), err
+	}
+	for _, res := range svc.results {
+		rec.add(res)
+	}
+	if !svc.proceed {
+		return rec.summary(), nil
+	}
+
+	var list []string
+	seen := map[string]bool{}
+	for _, u := range users {
+		u = strings.TrimSpace(u)
+		key := strings.ToLower(u)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if !ValidAddress(u) {
+			o := invalidOutcome(u)
+			rec.add(o.final())
+			continue
+		}
+		list = append(list, u)
+	}
+
+	outcomes, authFailed := r.checkUsers(ctx, list, rec)
+	if err := ctx.Err(); err != nil {
+		return rec.summary(), err
+	}
+	if authFailed {
+		rec.add(Result{Check: CheckAuthentication, Status: StatusFailure, Code: CodeAuthFailed,
+			Message: "Exchange stopped accepting the service account's credentials during the check (HTTP 401); the check stopped so as not to lock the account out.",
+			Fix:     "Check whether the password was changed or the account locked out meanwhile, then run the check again."})
+		return rec.summary(), nil
+	}
+	if !svc.versionDone {
+		rec.add(r.lateVersion())
+	}
+	refined, account := r.infer(outcomes)
+	for _, res := range refined {
+		rec.add(res)
+	}
+	if account != nil {
+		rec.add(*account)
+	}
+	return rec.summary(), nil
+}
+
+// checkUsers checks the users concurrently, reporting each final result to rec as it
+// arrives, and returns the outcomes in input order (those not finished are left out).
+// authFailed says the credentials stopped working, which cancels the checks left.
+func (r *run) checkUsers(ctx context.Context, users []string, rec *recorder) (outcomes []userOutcome, authFailed bool) {
+	if len(users) == 0 {
+		return nil, false
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type done struct {
+		i int
+		o userOutcome
+	}
+	jobs := make(chan int)
+	results := make(chan done)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // feeder
+		defer wg.Done()
+		defer close(jobs)
+		for i := range users {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range min(r.c.opts.Concurrency, len(users)) {
+		wg.Add(1)
+		go func() { // worker
+			defer wg.Done()
+			for i := range jobs {
+				o, err := r.checkUser(ctx, users[i])
+				if err != nil {
+					continue // cancelled: drain the feeder's last job, if any
+				}
+				select {
+				case results <- done{i, o}:
+				case <-ctx.Done():
+				}
+			}
+		}()
+	}
+	go func() { // closer: ends once the feeder and the workers have
+		wg.Wait()
+		close(results)
+	}()
+	got := make([]*userOutcome, len(users))
+	for d := range results {
+		if authFailed {
+			continue
+		}
+		got[d.i] = &d.o
+		rec.add(d.o.final())
+		if d.o.authFailed {
+			authFailed = true
+			cancel()
+		}
+	}
+	for _, o := range got {
+		if o != nil {
+			outcomes = append(outcomes, *o)
+		}
+	}
+	return outcomes, authFailed
+}
+
+// lateVersion reports the server's version once a user's check has shown it, or that it
+// never did.
+func (r *run) lateVersion() Result {
+	if v := r.client.ServerVersion(); v != nil {
+		return versionResult(v)
+	}
+	return Result{Check: CheckServerVersion, Status: StatusWarning, Code: CodeVersionUnknown,
+		Message: "The server did not report its version (no ServerVersionInfo in its answers).",
+		Fix:     "Nothing to do if the other checks pass; a proxy in front of Exchange may be rewriting its answers."}
+}
+
+// CheckMailbox is the single-mailbox, step-by-step mode, like Microsoft's "Service
+// Account Access (Developers)" test: the service account's steps (endpoint, tls,
+// authentication, ews, server_version, service_mailbox), then the user's (address,
+// mailbox, impersonation, folders, sync), each reported as it finishes, stopping at the
+// first failure. Exchange checks that the mailbox exists before it checks the right to
+// impersonate, so mailbox comes before impersonation. With one user there is nothing to
+// compare: a refusal is reported as impersonation_denied, with the fixes for both causes.
+func (c *Checker) CheckMailbox(ctx context.Context, user string, emit func(Result)) (Summary, error) {
+	r, err := c.newRun()
+	if err != nil {
+		return Summary{}, err
+	}
+	defer r.client.CloseIdleConnections()
+	rec := newRecorder(r, emit)
+	svc, err := r.serviceChecks(ctx)
+	if err != nil {
+		return rec.summary(), err
+	}
+	for _, res := range svc.results {
+		rec.add(res)
+		if res.Status == StatusFailure {
+			return rec.summary(), nil
+		}
+	}
+	if !svc.proceed {
+		return rec.summary(), nil
+	}
+	user = strings.TrimSpace(user)
+	if !ValidAddress(user) {
+		rec.add(invalidOutcome(user).final())
+		return rec.summary(), nil
+	}
+	rec.add(Result{User: user, Check: CheckAddress, Status: StatusOK, Code: CodeOK, Message: user + " is an SMTP address."})
+	o, err := r.checkUser(ctx, user)
+	if err != nil {
+		return rec.summary(), err
+	}
+	for _, res := range o.steps {
+		rec.add(res)
+	}
+	if !svc.versionDone {
+		rec.add(r.lateVersion())
+	}
+	return rec.summary(), nil
+}
+
+// recorder reports results and keeps what the summary needs. It is used from one
+// goroutine.
+type recorder struct {
+	r       *run
+	emit    func(Result)
+	start   time.Time
+	account Status
+	order   []string
+	final   map[string]Result
+}
+
+func newRecorder(r *run, emit func(Result)) *recorder {
+	return &recorder{r: r, emit: emit, start: r.c.opts.Now(), account: StatusOK, final: map[string]Result{}}
+}
+
+func (rec *recorder) add(res Result) {
+	res = rec.r.clean(res)
+	if res.User == "" {
+		rec.account = worse(rec.account, res.Status)
+	} else {
+		key := strings.ToLower(res.User)
+		if _, ok := rec.final[key]; !ok {
+			rec.order = append(rec.order, key)
+		}
+		rec.final[key] = res
+	}
+	if rec.emit != nil {
+		rec.emit(res)
+	}
+}
+
+func (rec *recorder) summary() Summary {
+	s := Summary{CodesVersion: CodesVersion, Users: len(rec.order), ServiceAccount: rec.account,
+		Codes: map[Code]int{}, Requests: rec.r.requests()}
+	for _, k := range rec.order {
+		res := rec.final[k]
+		switch res.Status {
+		case StatusOK:
+			s.OK++
+		case StatusWarning:
+			s.Warning++
+		default:
+			s.Failure++
+		}
+		s.Codes[res.Code]++
+	}
+	s.Duration = rec.r.c.opts.Now().Sub(rec.start)
+	s.DurationMS = s.Duration.Milliseconds()
+	if v := rec.r.client.ServerVersion(); v != nil {
+		s.ServerVersion = versionResult(v).Evidence.ServerVersion
+	}
+	return s
+}

@@ -1,0 +1,540 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/x509"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverclient"
+	"github.com/mailbridge/mailbridge/internal/checker"
+	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/hostoverride"
+)
+
+// checkFlags are the flags of `mailbridge check`.
+type checkFlags struct {
+	ewsURL       string
+	autodiscover string
+	serviceUser  string
+	pwStdin      bool
+	pwEnv        string
+	auth         string
+	users        []string
+	usersFile    string
+	concurrency  int
+	caFile       string
+	insecure     bool
+	resolve      []string
+	single       string
+	jsonOut      bool
+}
+
+func (f *checkFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.ewsURL, "ews-url", "", "EWS URL, such as https://mail.contoso.com/EWS/Exchange.asmx")
+	fs.StringVar(&f.autodiscover, "autodiscover", "", "find the EWS URL with Autodiscover for this EMAIL instead of --ews-url")
+	fs.StringVar(&f.serviceUser, "service-user", "", "service account: UPN (svc@contoso.com) or DOMAIN\\user (required)")
+	fs.BoolVar(&f.pwStdin, "password-stdin", false, "read the service account's password from the first line of stdin")
+	fs.StringVar(&f.pwEnv, "password-env", "", "read the service account's password from this environment variable")
+	fs.StringVar(&f.auth, "auth", "ntlm", "authentication: ntlm or basic")
+	fs.Func("user", "a user's email address to check (repeatable)", func(s string) error {
+		f.users = append(f.users, s)
+		return nil
+	})
+	fs.StringVar(&f.usersFile, "users", "", "file of users to check: one address a line, or CSV with an email column (# comments and blank lines ignored)")
+	fs.IntVar(&f.concurrency, "concurrency", checker.DefaultConcurrency, "users checked at once (Exchange allows 27 requests in flight per account by default)")
+	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of extra certificate authorities to trust")
+	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "accept any TLS certificate (exposes the credentials; for trials only)")
+	fs.Func("resolve", "HOST:PORT:ADDR[:PORT2]: connect to ADDR (and PORT2) for HOST:PORT, as curl's --resolve (repeatable)", func(s string) error {
+		f.resolve = append(f.resolve, s)
+		return nil
+	})
+	fs.StringVar(&f.single, "single", "", "check this one mailbox step by step, stopping at the first failure")
+	fs.BoolVar(&f.jsonOut, "json", false, "write JSON Lines: one object per result, then a summary object")
+}
+
+// runCheck runs `mailbridge check`: the "Check Users Exchange Impersonated Access" button
+// from the command line. Exit status: 0 nothing failed (warnings allowed), 1 a user
+// failed, 2 a usage error or a failing service account.
+func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: mailbridge check [flags]
+
+Checks that the service account can reach every user's mailbox through EWS
+impersonation: first the account itself (endpoint, TLS, credentials, server version,
+its own mailbox), then each user (mailbox, impersonation, Inbox/Calendar/Contacts,
+sync), and says for each problem what is wrong and how to fix it. --single checks one
+mailbox step by step instead. The password is never a flag: use --password-stdin or
+--password-env.
+
+Exit status: 0 nothing failed (warnings allowed), 1 a user failed, 2 usage error or the
+service account failed.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	var f checkFlags
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "mailbridge check: "+format+"\nRun \"mailbridge check -h\" for usage.\n", a...)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected arguments %q (users are given with --user or --users)", fs.Args())
+	}
+	switch {
+	case f.serviceUser == "":
+		return usageErr("--service-user is required")
+	case f.ewsURL == "" && f.autodiscover == "":
+		return usageErr("give the EWS URL with --ews-url, or --autodiscover EMAIL to find it")
+	case f.ewsURL != "" && f.autodiscover != "":
+		return usageErr("--ews-url and --autodiscover are exclusive")
+	case f.concurrency < 1:
+		return usageErr("--concurrency must be at least 1")
+	case f.single != "" && (len(f.users) > 0 || f.usersFile != ""):
+		return usageErr("--single checks one mailbox: it excludes --user and --users")
+	}
+	auth := checker.AuthMethod(strings.ToLower(f.auth))
+	if auth != checker.AuthNTLM && auth != checker.AuthBasic {
+		return usageErr("--auth: want ntlm or basic, not %q", f.auth)
+	}
+	password, err := checkPassword(f.pwStdin, f.pwEnv, stdin)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	users := slices.Clone(f.users)
+	if f.usersFile != "" {
+		fromFile, problems, err := readUsersFile(f.usersFile)
+		if err != nil {
+			return usageErr("--users: %v", err)
+		}
+		for _, p := range problems {
+			fmt.Fprintln(stderr, "mailbridge check: warning:", p)
+		}
+		users = append(users, fromFile...)
+	}
+	overrides, err := hostoverride.Parse(f.resolve)
+	if err != nil {
+		return usageErr("--resolve: %v", err)
+	}
+	cfg := checker.Config{
+		EWSURL: f.ewsURL, ServiceAccount: f.serviceUser, Password: password, Auth: auth,
+		CAFile: f.caFile, InsecureSkipVerify: f.insecure,
+	}
+	if overrides.Len() > 0 {
+		cfg.DialContext = overrides.DialContext(nil)
+	}
+	if f.autodiscover != "" {
+		url, code := discoverEWSURL(ctx, f, cfg, stderr)
+		if code != 0 {
+			return code
+		}
+		cfg.EWSURL = url
+	}
+	c, err := checker.New(cfg, checker.Options{Concurrency: f.concurrency})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+
+	out := newCheckOutput(stdout, stderr, f.jsonOut, len(users))
+	var sum checker.Summary
+	if f.single != "" {
+		sum, err = c.CheckMailbox(ctx, f.single, out.add)
+	} else {
+		if len(users) == 0 {
+			fmt.Fprintln(stderr, "mailbridge check: no users given (--user, --users): checking the service account only")
+		}
+		sum, err = c.Check(ctx, users, out.add)
+	}
+	out.clearProgress()
+	code := 0
+	switch {
+	case sum.ServiceAccountFailed():
+		code = 2
+	case sum.UsersFailed():
+		code = 1
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge check: stopped:", err)
+		code = max(code, 1)
+	}
+	if werr := out.finish(sum, code, cfg, f.single); werr != nil {
+		fmt.Fprintln(stderr, "mailbridge check:", werr)
+		return max(code, 1)
+	}
+	return code
+}
+
+// discoverEWSURL finds the EWS URL with Autodiscover. A non-zero code means it failed and
+// the check must stop with it.
+func discoverEWSURL(ctx context.Context, f checkFlags, cfg checker.Config, stderr io.Writer) (string, int) {
+	opts := autodiscoverclient.Options{DialContext: cfg.DialContext, InsecureSkipVerify: f.insecure}
+	if cfg.Auth == checker.AuthBasic {
+		opts.Auth = ewsclient.Basic(cfg.ServiceAccount, cfg.Password)
+	} else {
+		opts.Auth = ewsclient.NTLM(cfg.ServiceAccount, cfg.Password)
+	}
+	if f.caFile != "" {
+		pem, err := os.ReadFile(f.caFile)
+		if err != nil {
+			fmt.Fprintln(stderr, "mailbridge check: --ca-file:", err)
+			return "", 2
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			fmt.Fprintf(stderr, "mailbridge check: --ca-file %s: no PEM certificate in it\n", f.caFile)
+			return "", 2
+		}
+		opts.RootCAs = pool
+	}
+	res, err := autodiscoverclient.Discover(ctx, f.autodiscover, opts)
+	switch {
+	case err == nil && res.Verified:
+		fmt.Fprintf(stderr, "mailbridge check: Autodiscover found the EWS URL %s (by %s)\n", res.EWSURL, res.Method)
+		return res.EWSURL, 0
+	case res == nil:
+		fmt.Fprintln(stderr, "mailbridge check: --autodiscover:", err)
+		return "", 2
+	}
+	fmt.Fprintf(stderr, "mailbridge check: Autodiscover did not find the EWS URL for %s: %v\n", f.autodiscover, err)
+	if res.EWSURL != "" {
+		fmt.Fprintf(stderr, "  the usual URL would be %s (unverified): pass it with --ews-url to check it\n", res.EWSURL)
+	}
+	fmt.Fprintln(stderr, "  run \"mailbridge discover\" with the same flags to see every attempt")
+	return "", 2
+}
+
+// checkPassword reads the password from stdin's first line or from an environment
+// variable: exactly one of the two.
+func checkPassword(fromStdin bool, env string, stdin io.Reader) (string, error) {
+	switch {
+	case fromStdin && env != "":
+		return "", errors.New("--password-stdin and --password-env are exclusive")
+	case fromStdin:
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("--password-stdin: %w", err)
+		}
+		if pw := strings.TrimRight(line, "\r\n"); pw != "" {
+			return pw, nil
+		}
+		return "", errors.New("--password-stdin: no password on stdin")
+	case env != "":
+		if pw := os.Getenv(env); pw != "" {
+			return pw, nil
+		}
+		return "", fmt.Errorf("--password-env: $%s is not set", env)
+	}
+	return "", errors.New("give the password with --password-stdin or --password-env VAR (never on the command line)")
+}
+
+// emailColumns are the CSV header names taken as the address column.
+var emailColumns = []string{"email", "e-mail", "email address", "emailaddress", "mail", "primarysmtpaddress",
+	"smtp", "smtp address", "address", "userprincipalname", "upn", "user"}
+
+// readUsersFile reads users: one address a line, or CSV with an email column (a header
+// naming it, or the first column holding an address). Blank lines and lines starting
+// with # are ignored. Entries that are not addresses are kept (the check reports them as
+// invalid_address) and described in problems, with their line numbers.
+func readUsersFile(name string) (users, problems []string, err error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	type row struct {
+		line   int
+		fields []string
+	}
+	var rows []row
+	csvMode := false
+	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if len(rows) == 0 && (strings.Contains(line, ",") || strings.Contains(line, ";")) {
+			csvMode = true
+		}
+		if !csvMode {
+			rows = append(rows, row{i + 1, []string{line}})
+			continue
+		}
+		r := csv.NewReader(strings.NewReader(line))
+		r.Comma = ','
+		if !strings.Contains(line, ",") && strings.Contains(line, ";") {
+			r.Comma = ';'
+		}
+		r.LazyQuotes = true
+		fields, err := r.Read()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: %v", name, i+1, err)
+		}
+		rows = append(rows, row{i + 1, fields})
+	}
+	col := 0
+	if csvMode && len(rows) > 0 {
+		col = -1
+		for j, h := range rows[0].fields {
+			if slices.Contains(emailColumns, strings.ToLower(strings.TrimSpace(h))) {
+				col = j
+				break
+			}
+		}
+		if col >= 0 {
+			rows = rows[1:] // the header
+		} else {
+			for j, v := range rows[0].fields {
+				if strings.Contains(v, "@") {
+					col = j
+					break
+				}
+			}
+		}
+		if col < 0 {
+			return nil, nil, fmt.Errorf("%s: a CSV file needs an email column (a header such as \"email\")", name)
+		}
+	}
+	for _, r := range rows {
+		if col >= len(r.fields) {
+			problems = append(problems, fmt.Sprintf("%s:%d: no email column on this line", name, r.line))
+			continue
+		}
+		u := strings.TrimSpace(r.fields[col])
+		if u == "" {
+			continue
+		}
+		if !checker.ValidAddress(u) {
+			problems = append(problems, fmt.Sprintf("%s:%d: %q is not an email address", name, r.line, u))
+		}
+		users = append(users, u)
+	}
+	return users, problems, nil
+}
+
+// checkOutput shows results: JSON Lines as they arrive, or a progress line on a
+// terminal and tables at the end.
+type checkOutput struct {
+	stdout, stderr io.Writer
+	json           bool
+	enc            *json.Encoder
+	progress       bool
+	total          int
+	results        []checker.Result
+	lastDraw       time.Time
+	err            error
+}
+
+func newCheckOutput(stdout, stderr io.Writer, jsonOut bool, total int) *checkOutput {
+	o := &checkOutput{stdout: stdout, stderr: stderr, json: jsonOut, total: total, progress: isTerminal(stderr)}
+	if jsonOut {
+		o.enc = json.NewEncoder(stdout)
+		o.enc.SetEscapeHTML(false)
+	}
+	return o
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func (o *checkOutput) add(r checker.Result) {
+	o.results = append(o.results, r)
+	if o.json && o.err == nil {
+		o.err = o.enc.Encode(r)
+	}
+	if o.progress && o.total > 0 && time.Since(o.lastDraw) > 100*time.Millisecond {
+		o.lastDraw = time.Now()
+		done, ok, warn, fail := o.counts()
+		fmt.Fprintf(o.stderr, "\r\033[Kchecking users: %d/%d  ok %d  warning %d  failure %d", done, o.total, ok, warn, fail)
+	}
+}
+
+// counts totals the users reported so far by their latest status.
+func (o *checkOutput) counts() (done, ok, warn, fail int) {
+	latest := map[string]checker.Status{}
+	for _, r := range o.results {
+		if r.User != "" {
+			latest[strings.ToLower(r.User)] = r.Status
+		}
+	}
+	for _, s := range latest {
+		switch s {
+		case checker.StatusOK:
+			ok++
+		case checker.StatusWarning:
+			warn++
+		default:
+			fail++
+		}
+	}
+	return len(latest), ok, warn, fail
+}
+
+func (o *checkOutput) clearProgress() {
+	if o.progress && !o.lastDraw.IsZero() {
+		fmt.Fprint(o.stderr, "\r\033[K")
+	}
+}
+
+// summaryLine is the JSON summary object that ends --json output.
+type summaryLine struct {
+	IsSummary bool `json:"summary"`
+	checker.Summary
+	ExitCode int `json:"exit_code"`
+}
+
+func (o *checkOutput) finish(sum checker.Summary, code int, cfg checker.Config, single string) error {
+	if o.json {
+		if o.err != nil {
+			return o.err
+		}
+		return o.enc.Encode(summaryLine{IsSummary: true, Summary: sum, ExitCode: code})
+	}
+	if single != "" {
+		o.printSteps(cfg, single)
+	} else {
+		o.printTables(cfg)
+	}
+	fmt.Fprintf(o.stdout, "\nSummary: %d user(s): %d ok, %d warning, %d failure; service account: %s; %d EWS request(s) in %s.\n",
+		sum.Users, sum.OK, sum.Warning, sum.Failure, sum.ServiceAccount, sum.Requests, sum.Duration.Round(time.Millisecond))
+	return nil
+}
+
+// finals returns the account results and each user's final result, problems first.
+func (o *checkOutput) finals() (account, users []checker.Result) {
+	index := map[string]int{}
+	for _, r := range o.results {
+		if r.User == "" {
+			account = append(account, r)
+			continue
+		}
+		k := strings.ToLower(r.User)
+		if i, ok := index[k]; ok {
+			users[i] = r
+			continue
+		}
+		index[k] = len(users)
+		users = append(users, r)
+	}
+	rank := map[checker.Status]int{checker.StatusFailure: 0, checker.StatusWarning: 1, checker.StatusOK: 2}
+	slices.SortStableFunc(users, func(a, b checker.Result) int { return rank[a.Status] - rank[b.Status] })
+	return account, users
+}
+
+func (o *checkOutput) printTables(cfg checker.Config) {
+	w := o.stdout
+	account, users := o.finals()
+	fmt.Fprintf(w, "Service account %s at %s (%s)\n\n", cfg.ServiceAccount, cfg.EWSURL, strings.ToUpper(string(cfg.Auth)))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tSTATUS\tCODE\tMESSAGE")
+	for _, r := range account {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Check, r.Status, r.Code, oneLine(r.Message))
+	}
+	tw.Flush()
+	if len(users) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USER\tSTATUS\tCODE\tMESSAGE")
+		for _, r := range users {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.User, r.Status, r.Code, oneLine(r.Message))
+		}
+		tw.Flush()
+	}
+	// Fixes, once each: account-level ones first; users' fixes grouped by text, except
+	// where an account-level result already gives the fix for its code.
+	covered := map[checker.Code]bool{}
+	type fix struct {
+		title string
+		text  string
+		users []string
+	}
+	var fixes []*fix
+	byText := map[string]*fix{}
+	for _, r := range account {
+		if r.Status != checker.StatusOK && r.Fix != "" {
+			covered[r.Code] = true
+			f := &fix{title: string(r.Check) + ": " + string(r.Code), text: r.Fix}
+			fixes = append(fixes, f)
+			byText[r.Fix] = f
+		}
+	}
+	for _, r := range users {
+		if r.Status == checker.StatusOK || r.Fix == "" || covered[r.Code] {
+			continue
+		}
+		if f, ok := byText[r.Fix]; ok {
+			f.users = append(f.users, r.User)
+			continue
+		}
+		f := &fix{title: string(r.Code), text: r.Fix, users: []string{r.User}}
+		fixes = append(fixes, f)
+		byText[r.Fix] = f
+	}
+	if len(fixes) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nHow to fix")
+	for _, f := range fixes {
+		title := f.title
+		if len(f.users) > 0 {
+			title += " (" + strings.Join(f.users, ", ") + ")"
+		}
+		fmt.Fprintf(w, "\n  %s\n", title)
+		for _, line := range strings.Split(f.text, "\n") {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+	}
+}
+
+func (o *checkOutput) printSteps(cfg checker.Config, user string) {
+	w := o.stdout
+	fmt.Fprintf(w, "Step-by-step check of %s as %s at %s (%s)\n\n", user, cfg.ServiceAccount, cfg.EWSURL, strings.ToUpper(string(cfg.Auth)))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tSTEP\tSTATUS\tCODE\tMESSAGE")
+	for i, r := range o.results {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", i+1, r.Check, r.Status, r.Code, oneLine(r.Message))
+	}
+	tw.Flush()
+	for _, r := range o.results {
+		if r.Status != checker.StatusOK && r.Fix != "" {
+			fmt.Fprintf(w, "\n%s (%s): how to fix\n", r.Check, r.Code)
+			for _, line := range strings.Split(r.Fix, "\n") {
+				fmt.Fprintf(w, "    %s\n", line)
+			}
+		}
+	}
+	if n := len(o.results); n > 0 && o.results[n-1].Status == checker.StatusFailure {
+		fmt.Fprintf(w, "\nStopped at the first failure: %s.\n", o.results[n-1].Check)
+	}
+}
+
+// oneLine keeps a message on one table row.
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
