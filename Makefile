@@ -2,7 +2,6 @@
 SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 15s
-BENCHTIME ?= 1x
 
 .PHONY: help test test-go fuzz lint bench build deps
 
@@ -25,8 +24,10 @@ test: ## every test: vet, unit and integration tests with -race, real-client sui
 test-go:
 	EWSJS_DIR=$(CURDIR)/test/clients/js $(GO) test -race -count=1 ./...
 
-fuzz: ## run each fuzz target for FUZZTIME
+fuzz: ## run each fuzz target for a short fixed time
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./internal/ews
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePOXRequest$$' -fuzztime 5s ./internal/autodiscover
+	$(GO) test -run '^$$' -fuzz '^FuzzNTLMAuthenticate$$' -fuzztime 5s ./internal/httpauth
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -34,4 +35,5 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 bench: ## benchmarks (numbers are reported in README.md)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./internal/exchangesim/ ./internal/ews/...
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/checker/ ./internal/httpauth/ ./internal/autodiscover/...
