@@ -13,7 +13,7 @@
 // requests, encode responses).
 //
 // Encoders write the prefixes and namespace declarations Exchange writes (see the
-// examples in shared/ews-schema/examples/autodiscover). Decoders match elements by
+// examples in third_party/ews-schema/examples/autodiscover). Decoders match elements by
 // namespace URI and local name, so any prefix, or a default namespace, is accepted;
 // elements in another namespace are ignored.
 //

@@ -1,6 +1,8 @@
 // Package ewsschema validates EWS documents against Microsoft's published schemas with
-// xmllint, for tests. The schemas live beside the repository in ../shared/ews-schema (or
-// where MAILBRIDGE_EWS_SCHEMA points); `make test` installs xmllint (libxml2-utils).
+// xmllint, for tests. The schemas are kept in the repository, in third_party/ews-schema
+// (a copy of the project's shared ../shared/ews-schema, which a test keeps in step when it
+// is present); MAILBRIDGE_EWS_SCHEMA points elsewhere. `make test` installs xmllint
+// (libxml2-utils).
 package ewsschema
 
 import (
@@ -17,7 +19,7 @@ import (
 // (V2017_07_11, taken from a real Exchange 2016 server).
 type Set string
 
-// The schema sets in ../shared/ews-schema.
+// The schema sets in third_party/ews-schema.
 const (
 	Primary      Set = ""
 	Exchange2016 Set = "exchange2016-V2017_07_11"
@@ -29,17 +31,35 @@ func Dir(t testing.TB) string {
 	if d := os.Getenv("MAILBRIDGE_EWS_SCHEMA"); d != "" {
 		return d
 	}
+	root := ModuleRoot(t)
+	s := filepath.Join(root, "third_party", "ews-schema")
+	if _, err := os.Stat(filepath.Join(s, "envelope.xsd")); err != nil {
+		t.Fatalf("EWS schemas not found at %s (set MAILBRIDGE_EWS_SCHEMA to use others)", s)
+	}
+	return s
+}
+
+// SharedDir returns the project's shared schema directory beside the repository
+// (../shared/ews-schema), or "" when it is not checked out there.
+func SharedDir(t testing.TB) string {
+	t.Helper()
+	s := filepath.Join(filepath.Dir(ModuleRoot(t)), "shared", "ews-schema")
+	if _, err := os.Stat(filepath.Join(s, "envelope.xsd")); err != nil {
+		return ""
+	}
+	return s
+}
+
+// ModuleRoot returns the directory holding go.mod above the working directory.
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			s := filepath.Join(filepath.Dir(d), "shared", "ews-schema")
-			if _, err := os.Stat(filepath.Join(s, "envelope.xsd")); err != nil {
-				t.Fatalf("EWS schemas not found at %s: check out ../shared beside the repository or set MAILBRIDGE_EWS_SCHEMA", s)
-			}
-			return s
+			return d
 		}
 		if filepath.Dir(d) == d {
 			t.Fatal("go.mod not found above the working directory")
