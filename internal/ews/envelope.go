@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -44,6 +43,9 @@ func EncodeRequest(w io.Writer, h *RequestHeader, op string, body any) error {
 // EncodeResponse writes a complete response envelope as Exchange does: ServerVersionInfo
 // in the header, and the response element (for example "GetFolderResponse") in the body.
 func EncodeResponse(w io.Writer, v *ServerVersionInfo, name string, body any) error {
+	if a, ok := body.(xmlContentAppender); ok {
+		return encodeResponseFast(w, v, name, a)
+	}
 	bw := bufio.NewWriter(w)
 	writeResponseStart(bw, v)
 	enc := xml.NewEncoder(bw)
@@ -78,22 +80,7 @@ func EncodeFault(w io.Writer, v *ServerVersionInfo, f *Fault) error {
 }
 
 func writeResponseStart(bw *bufio.Writer, v *ServerVersionInfo) {
-	bw.WriteString(xmlDecl)
-	bw.WriteString(`<s:Envelope xmlns:s="` + NSSoap + `">`)
-	if v != nil {
-		bw.WriteString(`<s:Header><h:ServerVersionInfo MajorVersion="`)
-		bw.WriteString(strconv.Itoa(v.MajorVersion))
-		bw.WriteString(`" MinorVersion="`)
-		bw.WriteString(strconv.Itoa(v.MinorVersion))
-		bw.WriteString(`" MajorBuildNumber="`)
-		bw.WriteString(strconv.Itoa(v.MajorBuildNumber))
-		bw.WriteString(`" MinorBuildNumber="`)
-		bw.WriteString(strconv.Itoa(v.MinorBuildNumber))
-		bw.WriteString(`" Version="`)
-		xml.EscapeText(bw, []byte(v.Version))
-		bw.WriteString(`" xmlns:h="` + NSTypes + `" xmlns="` + NSTypes + `" xmlns:xsd="` + NSXSD + `" xmlns:xsi="` + NSXSI + `"/></s:Header>`)
-	}
-	bw.WriteString(`<s:Body xmlns:xsi="` + NSXSI + `" xmlns:xsd="` + NSXSD + `">`)
+	bw.Write(appendResponseStart(bw.AvailableBuffer(), v))
 }
 
 // DecodeRequest reads a request envelope. It decodes the SOAP headers, then calls bodyFor

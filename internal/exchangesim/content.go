@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,20 +51,7 @@ func hashString(s string) uint64 {
 }
 
 var (
-	words = strings.Fields(`the a our this that we you they project customer team plan review
-		budget quarter report update meeting schedule pipeline forecast contract proposal
-		invoice delivery launch release roadmap feedback design draft approval timeline
-		milestone risk issue action item owner status summary numbers target revenue margin
-		region account partner vendor support ticket migration rollout training workshop
-		agenda notes follow-up decision estimate scope change request sign-off priority
-		deadline resource capacity hiring onboarding office travel expense policy security
-		compliance audit backup server network license renewal subscription webinar
-		campaign lead opportunity deal pricing discount quote order shipment inventory
-		should will can could might need please confirm share send check align discuss
-		prepare finalize update review approve schedule move cancel join attach include
-		today tomorrow next week Monday Tuesday Wednesday Thursday Friday soon later
-		and or but with for from about before after during by on in at to of`)
-	topics = []string{
+	topics = [...]string{
 		"Q3 pipeline review", "Contract renewal for Fabrikam", "Budget forecast update",
 		"Weekly status report", "Travel expense policy", "Onboarding plan for new hires",
 		"Product launch checklist", "Customer feedback summary", "Vendor pricing proposal",
@@ -112,43 +100,117 @@ var (
 	onlineLocations = []string{"Microsoft Teams Meeting", "Conference Room 2", "Building 4 / 1120", "Phone bridge", "Cafeteria"}
 )
 
+// words is the vocabulary of generated text, and capitalized the same words as they start
+// a sentence. Arrays, so that picking a word divides by a constant (a multiplication).
+var words = [...]string{
+	"the", "a", "our", "this", "that", "we", "you", "they", "project", "customer", "team",
+	"plan", "review", "budget", "quarter", "report", "update", "meeting", "schedule",
+	"pipeline", "forecast", "contract", "proposal", "invoice", "delivery", "launch",
+	"release", "roadmap", "feedback", "design", "draft", "approval", "timeline",
+	"milestone", "risk", "issue", "action", "item", "owner", "status", "summary",
+	"numbers", "target", "revenue", "margin", "region", "account", "partner", "vendor",
+	"support", "ticket", "migration", "rollout", "training", "workshop", "agenda",
+	"notes", "follow-up", "decision", "estimate", "scope", "change", "request",
+	"sign-off", "priority", "deadline", "resource", "capacity", "hiring", "onboarding",
+	"office", "travel", "expense", "policy", "security", "compliance", "audit", "backup",
+	"server", "network", "license", "renewal", "subscription", "webinar", "campaign",
+	"lead", "opportunity", "deal", "pricing", "discount", "quote", "order", "shipment",
+	"inventory", "should", "will", "can", "could", "might", "need", "please", "confirm",
+	"share", "send", "check", "align", "discuss", "prepare", "finalize", "update",
+	"review", "approve", "schedule", "move", "cancel", "join", "attach", "include",
+	"today", "tomorrow", "next", "week", "Monday", "Tuesday", "Wednesday", "Thursday",
+	"Friday", "soon", "later", "and", "or", "but", "with", "for", "from", "about",
+	"before", "after", "during", "by", "on", "in", "at", "to", "of",
+}
+
+var capitalized = func() (c [len(words)]string) {
+	for i, w := range words {
+		c[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return c
+}()
+
+// The strings generated messages derive from their topic, made once.
+var (
+	replySubjects   = prefixed("RE: ", topics[:])
+	forwardSubjects = prefixed("FW: ", topics[:])
+	taskSubjects    = prefixed("Follow up: ", topics[:])
+	topicConvIDs    = func() (ids [len(topics)]string) {
+		for i, t := range topics {
+			ids[i] = conversationID(t).Id
+		}
+		return ids
+	}()
+)
+
+func prefixed(prefix string, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = prefix + s
+	}
+	return out
+}
+
 func oneOff(name, addr string) ews.EmailAddress {
 	return ews.EmailAddress{Name: name, EmailAddress: addr, RoutingType: "SMTP", MailboxType: "OneOff"}
 }
 
-// sentence appends one sentence of n random words.
-func sentence(b *strings.Builder, r *rng, n int) {
-	for i := range n {
-		w := choose(r, words)
-		if i == 0 {
-			w = strings.ToUpper(w[:1]) + w[1:]
-		} else {
-			b.WriteByte(' ')
+// spacedWords holds each word preceded by a space, padded to 16 bytes, and its length, so
+// that appending a word is one fixed-size copy.
+var spacedWords = func() (t [len(words)]struct {
+	b [16]byte
+	n int
+}) {
+	for i, w := range words {
+		if len(w)+1 > len(t[i].b) {
+			panic("exchangesim: word too long: " + w)
 		}
-		b.WriteString(w)
+		t[i].n = copy(t[i].b[1:], w) + 1
+		t[i].b[0] = ' '
 	}
-	b.WriteByte('.')
+	return t
+}()
+
+// appendSentence appends one sentence of n random words.
+func appendSentence(b []byte, r *rng, n int) []byte {
+	b = slices.Grow(b, 16*n+16) // room for the fixed-size copies
+	for i := range n {
+		k := r.next() % uint64(len(words)) // as choose(r, words)
+		if i == 0 {
+			b = append(b, capitalized[k]...)
+			continue
+		}
+		w, l := &spacedWords[k], len(b)
+		*(*[16]byte)(b[l : l+16]) = w.b
+		b = b[:l+w.n]
+	}
+	return append(b, '.')
 }
 
-// htmlBody returns an HTML body of about size bytes.
-func htmlBody(r *rng, greeting, signature string, size int) string {
-	var b strings.Builder
-	b.Grow(size + 256)
-	b.WriteString("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body><p>")
-	b.WriteString(greeting)
-	b.WriteString("</p>")
-	for b.Len() < size {
-		b.WriteString("<p>")
-		for range 3 + r.intn(4) {
-			sentence(&b, r, 8+r.intn(9))
-			b.WriteByte(' ')
-		}
-		b.WriteString("</p>")
+// htmlBody returns an HTML body of about size bytes: a greeting paragraph, random
+// paragraphs, and a signature paragraph, the greeting and the signature each the
+// concatenation of their parts.
+func htmlBody(r *rng, size int, greeting, signature []string) string {
+	var scratch [4096]byte // generated text fits, and is copied once into the result
+	b := append(scratch[:0], "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body><p>"...)
+	for _, s := range greeting {
+		b = append(b, s...)
 	}
-	b.WriteString("<p>")
-	b.WriteString(signature)
-	b.WriteString("</p></body></html>")
-	return b.String()
+	b = append(b, "</p>"...)
+	for len(b) < size {
+		b = append(b, "<p>"...)
+		for range 3 + r.intn(4) {
+			b = appendSentence(b, r, 8+r.intn(9))
+			b = append(b, ' ')
+		}
+		b = append(b, "</p>"...)
+	}
+	b = append(b, "<p>"...)
+	for _, s := range signature {
+		b = append(b, s...)
+	}
+	b = append(b, "</p></body></html>"...)
+	return string(b)
 }
 
 func firstName(a ews.EmailAddress) string {
@@ -160,14 +222,28 @@ func firstName(a ews.EmailAddress) string {
 }
 
 func displayList(as []ews.EmailAddress) string {
-	names := make([]string, len(as))
-	for i, a := range as {
-		names[i] = a.Name
-		if names[i] == "" {
-			names[i] = a.EmailAddress
+	name := func(a *ews.EmailAddress) string {
+		if a.Name == "" {
+			return a.EmailAddress
 		}
+		return a.Name
 	}
-	return strings.Join(names, "; ")
+	if len(as) == 1 {
+		return name(&as[0])
+	}
+	n := 0
+	for i := range as {
+		n += len(name(&as[i])) + 2
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := range as {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(name(&as[i]))
+	}
+	return b.String()
 }
 
 // conversationID derives a ConversationId from a topic.
@@ -209,7 +285,25 @@ func (g *genContext) correspondent(r *rng) ews.EmailAddress {
 		}
 	}
 	first, last := choose(r, firstNames), choose(r, lastNames)
-	return ews.EmailAddress{Name: first + " " + last, EmailAddress: strings.ToLower(first+"."+last) + "@" + g.domain, RoutingType: "SMTP", MailboxType: "Mailbox"}
+	// "First Last" and "first.last@domain" in one allocation.
+	var scratch [128]byte
+	b := append(append(append(scratch[:0], first...), ' '), last...)
+	b = appendLower(append(appendLower(b, first), '.'), last)
+	b = append(append(b, '@'), g.domain...)
+	s, n := string(b), len(first)+1+len(last)
+	return ews.EmailAddress{Name: s[:n], EmailAddress: s[n:], RoutingType: "SMTP", MailboxType: "Mailbox"}
+}
+
+// appendLower appends s lower-cased; s is ASCII.
+func appendLower(b []byte, s string) []byte {
+	for i := range len(s) {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // eventTimes returns a generated event's start, end and whether it lasts all day; date is
@@ -246,85 +340,118 @@ func (g *genContext) generate(kind uint8, date int64, seed uint64) ews.Item {
 	default:
 		return ews.Item{
 			XMLName: xmlName(ews.KindTask), ItemClass: "IPM.Task",
-			Subject:         "Follow up: " + choose(&r, topics),
+			Subject:         taskSubjects[r.intn(len(topics))],
 			Sensitivity:     "Normal",
-			Body:            &ews.Body{BodyType: "HTML", Value: htmlBody(&r, "To do:", "", 300)},
+			Body:            &ews.Body{BodyType: "HTML", Value: htmlBody(&r, 300, []string{"To do:"}, nil)},
 			DateTimeCreated: ews.Date(t), LastModifiedTime: ews.Date(t), Importance: "Normal",
 		}
 	}
 }
 
+// messageParts is what a generated message points to, allocated together.
+type messageParts struct {
+	body         ews.Body
+	sender, from ews.SingleRecipient
+	to, cc       ews.Recipients
+	toList       [1]ews.EmailAddress
+	ccList       [2]ews.EmailAddress
+	convID       ews.ItemId
+
+	// The boolean properties, each its own variable as with ews.Bool.
+	submitted, draft, fromMe, resend, unmodified             bool
+	hasAttachments, associated, readReceipt, deliveryReceipt bool
+	responseRequested                                        bool
+}
+
 func (g *genContext) message(r *rng, sent bool, t time.Time, seed uint64) ews.Item {
-	topic := choose(r, topics)
+	p := new(messageParts)
+	ti := r.intn(len(topics)) // as choose(r, topics)
+	topic := topics[ti]
 	subject := topic
 	switch r.intn(10) {
 	case 0, 1, 2:
-		subject = "RE: " + topic
+		subject = replySubjects[ti]
 	case 3:
-		subject = "FW: " + topic
+		subject = forwardSubjects[ti]
 	}
 	var from ews.EmailAddress
-	var to, cc []ews.EmailAddress
+	to, cc := p.toList[:], p.ccList[:0]
 	if sent {
 		from = g.owner
-		to = []ews.EmailAddress{g.correspondent(r)}
+		to[0] = g.correspondent(r)
 	} else {
 		if r.chance(75) {
 			from = g.correspondent(r)
 		} else {
 			from = choose(r, externalSenders)
 		}
-		to = []ews.EmailAddress{g.owner}
+		to[0] = g.owner
 	}
 	for range r.intn(3) {
 		cc = append(cc, g.correspondent(r))
 	}
-	greeting := "Hi " + firstName(to[0]) + ","
-	body := htmlBody(r, greeting, "Best regards,<br>"+from.Name, 1800+r.intn(400))
+	p.body = ews.Body{BodyType: "HTML", Value: htmlBody(r, 1800+r.intn(400),
+		[]string{"Hi ", firstName(to[0]), ","}, []string{"Best regards,<br>", from.Name})}
 	sentAt := t.Add(-time.Duration(5+r.intn(300)) * time.Second)
 	importance := "Normal"
 	if r.chance(5) {
 		importance = "High"
 	}
 	dom := from.EmailAddress[strings.IndexByte(from.EmailAddress, '@')+1:]
+	p.sender.Mailbox, p.from.Mailbox, p.to.Mailboxes = from, from, to
+	p.convID.Id = topicConvIDs[ti]
+	p.fromMe, p.unmodified = sent, true
 	it := ews.Item{
 		XMLName:           xmlName(ews.KindMessage),
 		ItemClass:         "IPM.Note",
 		Subject:           subject,
 		Sensitivity:       "Normal",
-		Body:              &ews.Body{BodyType: "HTML", Value: body},
+		Body:              &p.body,
 		DateTimeReceived:  ews.Date(t),
 		Importance:        importance,
-		IsSubmitted:       ews.Bool(false),
-		IsDraft:           ews.Bool(false),
-		IsFromMe:          ews.Bool(sent),
-		IsResend:          ews.Bool(false),
-		IsUnmodified:      ews.Bool(true),
+		IsSubmitted:       &p.submitted,
+		IsDraft:           &p.draft,
+		IsFromMe:          &p.fromMe,
+		IsResend:          &p.resend,
+		IsUnmodified:      &p.unmodified,
 		DateTimeSent:      ews.Date(sentAt),
 		DateTimeCreated:   ews.Date(t),
 		DisplayTo:         displayList(to),
 		DisplayCc:         displayList(cc),
-		HasAttachments:    ews.Bool(false),
+		HasAttachments:    &p.hasAttachments,
 		Culture:           "en-US",
 		LastModifiedName:  g.owner.Name,
 		LastModifiedTime:  ews.Date(t),
-		IsAssociated:      ews.Bool(false),
-		ConversationId:    conversationID(topic),
-		Sender:            &ews.SingleRecipient{Mailbox: from},
-		ToRecipients:      &ews.Recipients{Mailboxes: to},
+		IsAssociated:      &p.associated,
+		ConversationId:    &p.convID,
+		Sender:            &p.sender,
+		ToRecipients:      &p.to,
 		ConversationIndex: conversationIndex(seed, sentAt),
 		ConversationTopic: topic,
-		From:              &ews.SingleRecipient{Mailbox: from},
-		InternetMessageId: fmt.Sprintf("<%016x@%s>", seed, dom),
+		From:              &p.from,
+		InternetMessageId: internetMessageID(seed, dom),
 
-		IsReadReceiptRequested:     ews.Bool(false),
-		IsDeliveryReceiptRequested: ews.Bool(false),
-		IsResponseRequested:        ews.Bool(false),
+		IsReadReceiptRequested:     &p.readReceipt,
+		IsDeliveryReceiptRequested: &p.deliveryReceipt,
+		IsResponseRequested:        &p.responseRequested,
 	}
 	if len(cc) > 0 {
-		it.CcRecipients = &ews.Recipients{Mailboxes: cc}
+		p.cc.Mailboxes = cc
+		it.CcRecipients = &p.cc
 	}
 	return it
+}
+
+// internetMessageID returns "<seed as 16 hex digits@domain>".
+func internetMessageID(seed uint64, domain string) string {
+	const hex = "0123456789abcdef"
+	var scratch [128]byte
+	b := append(scratch[:0], '<')
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, hex[seed>>shift&0xf])
+	}
+	b = append(append(append(b, '@'), domain...), '>')
+	return string(b)
 }
 
 func (g *genContext) event(r *rng, date int64, seed uint64) ews.Item {
@@ -375,7 +502,7 @@ func (g *genContext) event(r *rng, date int64, seed uint64) ews.Item {
 		ItemClass:             "IPM.Appointment",
 		Subject:               subject,
 		Sensitivity:           "Normal",
-		Body:                  &ews.Body{BodyType: "HTML", Value: htmlBody(r, "Agenda:", organizer.Name, 400)},
+		Body:                  &ews.Body{BodyType: "HTML", Value: htmlBody(r, 400, []string{"Agenda:"}, []string{organizer.Name})},
 		DateTimeReceived:      ews.Date(created),
 		Importance:            "Normal",
 		IsDraft:               ews.Bool(false),

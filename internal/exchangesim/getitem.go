@@ -36,6 +36,7 @@ func (s *Simulator) GetItem(ctx context.Context, c *ewsserver.Call, req *ews.Get
 			fillErrors(errs, err)
 		}
 	}
+	var full ews.Item // the rendered item a shaped one is made of
 	for i := range ids {
 		msg := &resp.ResponseMessages[i]
 		if errs[i] != nil {
@@ -45,7 +46,8 @@ func (s *Simulator) GetItem(ctx context.Context, c *ewsserver.Call, req *ews.Get
 		msg.ResponseMessage = ews.Success()
 		// Shaped in place: each message's Items is a one-item window of the batch's slice,
 		// so a batch of 512 allocates its items once.
-		items[i] = sh.apply(&items[i])
+		full = items[i]
+		sh.applyTo(&items[i], &full)
 		msg.Items.Items = items[i : i+1 : i+1]
 	}
 	return resp, nil

@@ -165,21 +165,29 @@ func errPropertyForOperation(uri string) error {
 // apply shapes one full item.
 func (sh *itemShaper) apply(src *ews.Item) ews.Item {
 	var out ews.Item
+	sh.applyTo(&out, src)
+	return out
+}
+
+// applyTo sets *out to the shape of the full item src; out and src must be different
+// items. Where out already lives (an element of a response's slice), this saves apply's
+// copy of the result: Item is large, and apply's result escapes to the heap.
+func (sh *itemShaper) applyTo(out, src *ews.Item) {
 	switch sh.base {
 	case ews.ShapeAllProperties:
-		out = *src
+		*out = *src
 		out.MimeContent, out.UniqueBody, out.ExtendedProperties = nil, nil, nil
 	case ews.ShapeDefault:
-		out.XMLName = src.XMLName
-		defaultProperties(&out, src, sh.find)
+		*out = ews.Item{XMLName: src.XMLName}
+		defaultProperties(out, src, sh.find)
 	default:
-		out.XMLName, out.ItemId = src.XMLName, src.ItemId
+		*out = ews.Item{XMLName: src.XMLName, ItemId: src.ItemId}
 	}
 	if sh.find && sh.base != ews.ShapeIdOnly {
-		stripForFind(&out)
+		stripForFind(out)
 	}
 	for _, p := range sh.props {
-		p(&out, src)
+		p(out, src)
 	}
 	if sh.mime {
 		out.MimeContent = mimeOf(src)
@@ -190,7 +198,6 @@ func (sh *itemShaper) apply(src *ews.Item) ews.Item {
 	if out.UniqueBody != nil {
 		out.UniqueBody = sh.body(out.UniqueBody)
 	}
-	return out
 }
 
 // idOnlyItem is the IdOnly shape of an item known only by kind and id.

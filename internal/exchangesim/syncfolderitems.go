@@ -96,68 +96,45 @@ func (s *Simulator) folderRef(c *ewsserver.Call, id ews.BaseFolderId) (FolderRef
 	return ref, nil
 }
 
-// syncItemPage is Mailbox.SyncItems for the operation layer: the same ICS-like paging
-// (see syncstate.go), but each change is shaped as it is produced, and items are only
-// materialized when the shape needs more than their ids — an IdOnly page of 512 changes
-// generates no content at all.
+// syncItemPage is Mailbox.SyncItems for the operation layer: the same paging, but each
+// change is shaped as it is produced, and items are only materialized when the shape needs
+// more than their ids — an IdOnly page of 512 changes generates no content at all.
 func (m *Mailbox) syncItemPage(ref FolderRef, state string, maxChanges int, ignore []ews.ItemId, sh *itemShaper) ([]ews.SyncFolderItemsChange, string, bool, error) {
-	if maxChanges < 1 || maxChanges > maxChangesReturnedLimit {
-		return nil, "", false, &ews.ResponseError{Code: ews.ErrorInvalidRequest, Message: "MaxChangesReturned must be between 1 and 512."}
-	}
-	if err := m.begin(); err != nil {
-		return nil, "", false, err
-	}
-	defer m.mu.Unlock()
-	f, err := m.resolveFolder(ref)
-	if err != nil {
-		return nil, "", false, err
-	}
-	if ret := m.w.retention(); ret > 0 {
-		f.purgeTombstones(m.w.now().Add(-ret))
-	}
-	st, err := m.decodeState(state, stateBounds{
-		kind: stateKindItems, folder: f.num, epoch: f.epoch,
-		counter: f.cn, nextRef: f.nextInst(), purgedCN: f.purgedCN,
+	var changes []ews.SyncFolderItemsChange
+	newState, last, err := m.pageItems(ref, state, maxChanges, ignore, func(f *folder, picks []pick) {
+		changes = make([]ews.SyncFolderItemsChange, len(picks))
+		items := make([]ews.Item, len(picks)) // one allocation for the page's items
+		ids := make([]ews.ItemId, len(picks))
+		var full ews.Item // the rendered item a shaped one is made of
+		for i, p := range picks {
+			r := f.rec(p.ref)
+			ch := &changes[i]
+			switch p.kind {
+			case ChangeDelete:
+				ids[i] = m.deletedItemID(f, p.ref)
+				ch.XMLName, ch.ItemId = xmlName(ews.ChangeDelete), &ids[i]
+			case ChangeReadFlag:
+				ids[i] = m.itemID(f, p.ref, r)
+				ch.XMLName, ch.ItemId, ch.IsRead = xmlName(ews.ChangeReadFlag), &ids[i], ews.Bool(r.read)
+			default:
+				if sh.idOnly {
+					ids[i] = m.itemID(f, p.ref, r)
+					items[i] = ews.Item{XMLName: xmlName(recKind(r)), ItemId: &ids[i]}
+				} else {
+					full = m.render(f, p.ref, r)
+					sh.applyTo(&items[i], &full)
+				}
+				ch.XMLName, ch.Item = xmlName(ews.ChangeUpdate), &items[i]
+				if p.kind == ChangeCreate {
+					ch.XMLName = xmlName(ews.ChangeCreate)
+				}
+			}
+		}
 	})
 	if err != nil {
 		return nil, "", false, err
 	}
-	var refs []uint64
-	for _, id := range ignore {
-		if o, ok := parseID(id.Id); ok && o.kind == idKindItem && o.guid == m.guid && o.folder == f.num {
-			refs = append(refs, o.inst)
-		}
-	}
-	picks, last := st.page(f, maxChanges, refs)
-	st.normalize(f, f.cn)
-	changes := make([]ews.SyncFolderItemsChange, len(picks))
-	items := make([]ews.Item, len(picks)) // one allocation for the page's items
-	ids := make([]ews.ItemId, len(picks))
-	for i, p := range picks {
-		r := f.rec(p.ref)
-		ch := &changes[i]
-		switch p.kind {
-		case ChangeDelete:
-			ids[i] = ews.ItemId{Id: objectID{kind: idKindItem, guid: m.guid, folder: f.num, inst: p.ref}.String()}
-			ch.XMLName, ch.ItemId = xmlName(ews.ChangeDelete), &ids[i]
-		case ChangeReadFlag:
-			ids[i] = m.itemID(f, p.ref, r)
-			ch.XMLName, ch.ItemId, ch.IsRead = xmlName(ews.ChangeReadFlag), &ids[i], ews.Bool(r.read)
-		default:
-			if sh.idOnly {
-				ids[i] = m.itemID(f, p.ref, r)
-				items[i] = ews.Item{XMLName: xmlName(recKind(r)), ItemId: &ids[i]}
-			} else {
-				items[i] = m.render(f, p.ref, r)
-				items[i] = sh.apply(&items[i])
-			}
-			ch.XMLName, ch.Item = xmlName(ews.ChangeUpdate), &items[i]
-			if p.kind == ChangeCreate {
-				ch.XMLName = xmlName(ews.ChangeCreate)
-			}
-		}
-	}
-	return changes, m.encodeState(st), last, nil
+	return changes, newState, last, nil
 }
 
 // recKind returns the element name of a record's item without materializing it.

@@ -327,17 +327,44 @@ func (m *Mailbox) decodeState(s string, bd stateBounds) (*syncState, error) {
 // listed in ignore are left out but count as given. A corrupt, truncated or expired state,
 // or one of another folder or mailbox, gives ErrorInvalidSyncStateData. Only normal items
 // exist, so SyncScope NormalItems and NormalAndAssociatedItems are the same.
-func (m *Mailbox) SyncItems(folder FolderRef, state string, maxChanges int, ignore []ews.ItemId) (changes []ItemChange, newState string, includesLast bool, err error) {
+func (m *Mailbox) SyncItems(ref FolderRef, state string, maxChanges int, ignore []ews.ItemId) (changes []ItemChange, newState string, includesLast bool, err error) {
+	newState, includesLast, err = m.pageItems(ref, state, maxChanges, ignore, func(f *folder, picks []pick) {
+		changes = make([]ItemChange, 0, len(picks))
+		for _, p := range picks {
+			r := f.rec(p.ref)
+			c := ItemChange{Kind: p.kind}
+			switch p.kind {
+			case ChangeDelete:
+				c.ItemId = m.deletedItemID(f, p.ref)
+			case ChangeReadFlag:
+				c.ItemId, c.IsRead = m.itemID(f, p.ref, r), r.read
+			default:
+				c.Item = m.render(f, p.ref, r)
+				c.ItemId = *c.Item.ItemId
+			}
+			changes = append(changes, c)
+		}
+	})
+	return changes, newState, includesLast, err
+}
+
+// pageItems is the engine of SyncItems: it checks the request, gives the client the next
+// page of changes (see syncState.page) and returns the new state. Before it returns, and
+// while the mailbox is still locked, it calls render with the page's changes, so that the
+// caller can materialize them in the form it needs (SyncItems as ItemChanges, the
+// SyncFolderItems operation as shaped changes, an IdOnly page without generating content).
+// render is not called when the request fails.
+func (m *Mailbox) pageItems(ref FolderRef, state string, maxChanges int, ignore []ews.ItemId, render func(f *folder, picks []pick)) (newState string, includesLast bool, err error) {
 	if maxChanges < 1 || maxChanges > maxChangesReturnedLimit {
-		return nil, "", false, &ews.ResponseError{Code: ews.ErrorInvalidRequest, Message: "MaxChangesReturned must be between 1 and 512."}
+		return "", false, &ews.ResponseError{Code: ews.ErrorInvalidRequest, Message: "MaxChangesReturned must be between 1 and 512."}
 	}
 	if err := m.begin(); err != nil {
-		return nil, "", false, err
+		return "", false, err
 	}
 	defer m.mu.Unlock()
-	f, err := m.resolveFolder(folder)
+	f, err := m.resolveFolder(ref)
 	if err != nil {
-		return nil, "", false, err
+		return "", false, err
 	}
 	if ret := m.w.retention(); ret > 0 {
 		f.purgeTombstones(m.w.now().Add(-ret))
@@ -347,7 +374,7 @@ func (m *Mailbox) SyncItems(folder FolderRef, state string, maxChanges int, igno
 		counter: f.cn, nextRef: f.nextInst(), purgedCN: f.purgedCN,
 	})
 	if err != nil {
-		return nil, "", false, err
+		return "", false, err
 	}
 	var refs []uint64
 	for _, id := range ignore {
@@ -357,22 +384,13 @@ func (m *Mailbox) SyncItems(folder FolderRef, state string, maxChanges int, igno
 	}
 	picks, last := st.page(f, maxChanges, refs)
 	st.normalize(f, f.cn)
-	changes = make([]ItemChange, 0, len(picks))
-	for _, p := range picks {
-		r := f.rec(p.ref)
-		c := ItemChange{Kind: p.kind}
-		switch p.kind {
-		case ChangeDelete:
-			c.ItemId = ews.ItemId{Id: objectID{kind: idKindItem, guid: m.guid, folder: f.num, inst: p.ref}.String()}
-		case ChangeReadFlag:
-			c.ItemId, c.IsRead = m.itemID(f, p.ref, r), r.read
-		default:
-			c.Item = m.render(f, p.ref, r)
-			c.ItemId = *c.Item.ItemId
-		}
-		changes = append(changes, c)
-	}
-	return changes, m.encodeState(st), last, nil
+	render(f, picks)
+	return m.encodeState(st), last, nil
+}
+
+// deletedItemID is the id a Delete change reports: the item's id without a ChangeKey.
+func (m *Mailbox) deletedItemID(f *folder, inst uint64) ews.ItemId {
+	return ews.ItemId{Id: objectID{kind: idKindItem, guid: m.guid, folder: f.num, inst: inst}.String()}
 }
 
 // SyncFolders answers SyncFolderHierarchy: the folder changes below root (the zero
