@@ -21,8 +21,27 @@ test: ## every test: vet, unit and integration tests with -race, real-client sui
 
 # EWSJS_DIR lets internal/autodiscover's ews-javascript-api test use the npm packages of
 # the real-client suite (test/clients, run by go test like every other package).
+# PostgreSQL tests (internal/pgtest) get a throwaway server from scripts/test-postgres.sh,
+# stopped afterwards whatever the outcome, or the caller's MAILBRIDGE_TEST_POSTGRES_URL;
+# MAILBRIDGE_REQUIRE_POSTGRES=1 makes them fail rather than skip without one.
 test-go:
-	EWSJS_DIR=$(CURDIR)/test/clients/js $(GO) test -race -count=1 ./...
+	@export MAILBRIDGE_REQUIRE_POSTGRES=1; \
+	gotest() { \
+	  echo "EWSJS_DIR=$(CURDIR)/test/clients/js $(GO) test -race -count=1 ./..."; \
+	  EWSJS_DIR=$(CURDIR)/test/clients/js $(GO) test -race -count=1 ./...; \
+	}; \
+	if [ -n "$${MAILBRIDGE_TEST_POSTGRES_URL:-}" ]; then \
+	  echo "test-go: PostgreSQL at MAILBRIDGE_TEST_POSTGRES_URL (not started here)"; \
+	  gotest; \
+	else \
+	  state=$$(mktemp) || exit; \
+	  trap '$(CURDIR)/scripts/test-postgres.sh stop "$$state"; rm -f "$$state"' EXIT; \
+	  trap 'exit 130' INT; trap 'exit 143' TERM; \
+	  url=$$($(CURDIR)/scripts/test-postgres.sh start "$$state") || exit; \
+	  echo "test-go: started PostgreSQL at $$url"; \
+	  export MAILBRIDGE_TEST_POSTGRES_URL=$$url; \
+	  gotest; \
+	fi
 
 fuzz: ## run each fuzz target for a short fixed time
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./internal/ews

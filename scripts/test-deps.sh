@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suites need when it is missing: xmllint (schema validation),
-# Debian's python3-exchangelib (a third-party EWS client), and the npm packages of the
-# JavaScript client suite. Idempotent and quiet when everything is present.
+# Debian's python3-exchangelib (a third-party EWS client), Chromium (browser tests),
+# PostgreSQL's server (scripts/test-postgres.sh runs a throwaway one), and the npm
+# packages of the JavaScript client suite. Idempotent and quiet when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,10 @@ need_apt=()
 command -v xmllint >/dev/null 2>&1 || need_apt+=(libxml2-utils)
 /usr/bin/python3 -c 'import exchangelib' >/dev/null 2>&1 || need_apt+=(python3-exchangelib)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# Debian's layout, which scripts/test-postgres.sh looks in; the package also brings
+# the psql client.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing ${need_apt[*]} with apt-get"

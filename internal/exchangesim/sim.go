@@ -224,7 +224,9 @@ type Info struct {
 
 // Server is a running simulator.
 type Server struct {
-	info  Info
+	info    Info
+	addr    string   // the listener's host:port
+	domains []string // the scenario's domains
 	http  *http.Server
 	done  chan struct{}
 	err   error
@@ -233,6 +235,24 @@ type Server struct {
 
 // Info returns the server's URLs.
 func (srv *Server) Info() Info { return srv.info }
+
+// ResolveSpecs returns host overrides in curl's --resolve form (see
+// internal/hostoverride) that send each scenario domain and its autodiscover. and mail.
+// hosts, on port 443, to this server: with them and the CA, a client reaches the
+// simulator exactly as it would reach the real domain (Autodiscover included).
+func (srv *Server) ResolveSpecs() []string {
+	host, port, _ := net.SplitHostPort(srv.addr)
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	var specs []string
+	for _, d := range srv.domains {
+		for _, h := range []string{d, "autodiscover." + d, "mail." + d} {
+			specs = append(specs, h+":443:"+host+":"+port)
+		}
+	}
+	return specs
+}
 
 // CAPEM returns the CA certificate clients must trust (nil without TLS).
 func (srv *Server) CAPEM() []byte {
@@ -290,6 +310,10 @@ func (s *Simulator) Start(ctx context.Context, cfg ListenConfig) (*Server, error
 	}
 	base := scheme + "://" + ln.Addr().String()
 	doms := s.world.Directory().Domains()
+	srv.addr = ln.Addr().String()
+	for _, d := range doms {
+		srv.domains = append(srv.domains, d.Name)
+	}
 	srv.info = Info{
 		BaseURL:             base,
 		EWSURL:              base + EWSPath,

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"time"
+)
+
+// EmailConfig is how mailbridge reaches an organization's mailboxes: the seed's "Email
+// Configuration" tab.
+type EmailConfig struct {
+	OrgID int64
+	// AccessType is the mailbox access type, e.g. "exchange_impersonation".
+	AccessType   string
+	AccountLogon string
+	// PasswordSealed is the service account's password sealed by the caller (bound to the
+	// organization). Never the password itself.
+	PasswordSealed []byte
+	EWSURL         string
+	AuthMethod     string // "ntlm" or "basic"
+	// AutodiscoverTrail is the last magic-wand run, as JSON.
+	AutodiscoverTrail string
+	// Version increases with every save: SaveEmailConfig refuses a save based on an
+	// older version (two admins editing at once).
+	Version   int64
+	UpdatedAt time.Time
+	UpdatedBy string // the label of the last actor
+}
+
+// GetEmailConfig returns an organization's email configuration, or ErrNotFound when it
+// has none yet.
+func (s *Store) GetEmailConfig(ctx context.Context, orgID int64) (EmailConfig, error) {
+	c := EmailConfig{OrgID: orgID}
+	var by sql.NullString
+	err := s.rdb.QueryRowContext(ctx, s.q(`SELECT c.access_type, c.account_logon, c.password_sealed, c.ews_url, c.auth_method,
+			c.autodiscover_trail, c.version, c.updated_at, a.email
+		FROM email_configs c LEFT JOIN accounts a ON a.id = c.updated_by WHERE c.org_id = ?`), orgID).
+		Scan(&c.AccessType, &c.AccountLogon, &c.PasswordSealed, &c.EWSURL, &c.AuthMethod, &c.AutodiscoverTrail, &c.Version, &c.UpdatedAt, &by)
+	c.UpdatedAt, c.UpdatedBy = c.UpdatedAt.UTC(), by.String
+	return c, wrap("get email configuration", err)
+}
+
+// ErrNoPassword: a first save without a password.
+var ErrNoPassword = errors.New("store: the configuration has no saved password")
+
+// SaveEmailConfig creates or replaces an organization's email configuration.
+// baseVersion is the Version the change was made from (0 when there was none): if the
+// stored configuration has moved on since, the save fails with ErrConflict. A nil
+// PasswordSealed keeps the saved password (ErrNoPassword if there is none). accountID, when
+// not 0, is recorded as the last editor. It returns the saved configuration.
+func (s *Store) SaveEmailConfig(ctx context.Context, a Actor, accountID int64, c EmailConfig, baseVersion int64) (EmailConfig, error) {
+	now := s.timestamp()
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var old EmailConfig
+		err := tx.QueryRowContext(ctx, s.q(`SELECT access_type, account_logon, password_sealed, ews_url, auth_method, version
+			FROM email_configs WHERE org_id = ?`), c.OrgID).
+			Scan(&old.AccessType, &old.AccountLogon, &old.PasswordSealed, &old.EWSURL, &old.AuthMethod, &old.Version)
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if old.Version != baseVersion {
+			return ErrConflict
+		}
+		passwordChanged := c.PasswordSealed != nil
+		if !passwordChanged {
+			if !exists {
+				return ErrNoPassword
+			}
+			c.PasswordSealed = old.PasswordSealed
+		}
+		c.Version, c.UpdatedAt = old.Version+1, now
+		if exists {
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE email_configs SET access_type = ?, account_logon = ?, password_sealed = ?, ews_url = ?,
+				auth_method = ?, autodiscover_trail = ?, version = ?, updated_at = ?, updated_by = ? WHERE org_id = ? AND version = ?`),
+				c.AccessType, c.AccountLogon, c.PasswordSealed, c.EWSURL, c.AuthMethod, c.AutodiscoverTrail, c.Version, now, nullID(accountID), c.OrgID, old.Version)
+		} else {
+			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO email_configs (org_id, access_type, account_logon, password_sealed, ews_url,
+				auth_method, autodiscover_trail, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				c.OrgID, c.AccessType, c.AccountLogon, c.PasswordSealed, c.EWSURL, c.AuthMethod, c.AutodiscoverTrail, c.Version, now, nullID(accountID))
+		}
+		switch {
+		case isForeignKey(err):
+			return ErrNotFound
+		case isUnique(err):
+			return ErrConflict
+		case err != nil:
+			return err
+		}
+		detail := map[string]string{"version": strconv.FormatInt(c.Version, 10)}
+		changed := func(name, before, after string) {
+			if before != after {
+				detail[name] = after
+			}
+		}
+		changed("access_type", old.AccessType, c.AccessType)
+		changed("account_logon", old.AccountLogon, c.AccountLogon)
+		changed("ews_url", old.EWSURL, c.EWSURL)
+		changed("auth_method", old.AuthMethod, c.AuthMethod)
+		if passwordChanged {
+			detail["password"] = "changed"
+		}
+		return s.audit(ctx, tx, c.OrgID, a, "email_config.save", c.AccountLogon, detail)
+	})
+	if err != nil {
+		return EmailConfig{}, wrap("save email configuration", err)
+	}
+	return c, nil
+}
