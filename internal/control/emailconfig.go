@@ -1,0 +1,317 @@
+package control
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverclient"
+	"github.com/mailbridge/mailbridge/internal/checker"
+	"github.com/mailbridge/mailbridge/internal/ews"
+	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/netguard"
+	"github.com/mailbridge/mailbridge/internal/store"
+)
+
+// AccessType is a way of reaching an organization's mailboxes.
+type AccessType struct {
+	Value string // stored and sent in forms
+	Label string // shown to admins
+}
+
+// AccessExchangeImpersonation is EWS with one service account holding the
+// ApplicationImpersonation role.
+const AccessExchangeImpersonation = "exchange_impersonation"
+
+// AccessTypes are the mailbox access types on offer, in the order the select shows them.
+var AccessTypes = []AccessType{
+	{Value: AccessExchangeImpersonation, Label: "Microsoft Exchange Impersonation"},
+}
+
+// AccessTypeLabel returns the label of an access type value.
+func AccessTypeLabel(v string) string {
+	for _, a := range AccessTypes {
+		if a.Value == v {
+			return a.Label
+		}
+	}
+	return v
+}
+
+// EmailConfigView is an organization's email configuration as admins see it: without
+// the password, which is never shown or returned once saved.
+type EmailConfigView struct {
+	Exists       bool
+	AccessType   string
+	AccountLogon string
+	HasPassword  bool
+	EWSURL       string
+	AuthMethod   string
+	// Trail is the last magic-wand run saved with the configuration, if any.
+	Trail     *autodiscoverclient.Result
+	Version   int64
+	UpdatedAt time.Time
+	UpdatedBy string
+}
+
+// EmailConfigInput is the Email Configuration form as submitted.
+type EmailConfigInput struct {
+	AccessType   string
+	AccountLogon string
+	// Password is the service account's password; empty keeps the saved one.
+	Password   string
+	EWSURL     string
+	AuthMethod string
+	// BaseVersion is the Version of the configuration the form was made from (0 for a
+	// new one): a save over someone else's newer save is refused.
+	BaseVersion int64
+	// Trail is the magic wand's result to keep with the configuration (may be nil).
+	Trail *autodiscoverclient.Result
+}
+
+// GetEmailConfig returns an organization's email configuration, without its password.
+func (s *Service) GetEmailConfig(ctx context.Context, p Principal, orgID int64) (EmailConfigView, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return EmailConfigView{}, err
+	}
+	if _, err := s.st.GetOrganization(ctx, orgID); err != nil {
+		return EmailConfigView{}, err
+	}
+	c, err := s.st.GetEmailConfig(ctx, orgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return EmailConfigView{AccessType: AccessExchangeImpersonation, AuthMethod: string(checker.AuthNTLM)}, nil
+	}
+	if err != nil {
+		return EmailConfigView{}, err
+	}
+	v := EmailConfigView{Exists: true, AccessType: c.AccessType, AccountLogon: c.AccountLogon, HasPassword: len(c.PasswordSealed) > 0,
+		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod, Version: c.Version, UpdatedAt: c.UpdatedAt, UpdatedBy: c.UpdatedBy}
+	if c.AutodiscoverTrail != "" {
+		var r autodiscoverclient.Result
+		if json.Unmarshal([]byte(c.AutodiscoverTrail), &r) == nil {
+			v.Trail = &r
+		}
+	}
+	return v, nil
+}
+
+// passwordAAD binds a sealed password to its organization's configuration row.
+func passwordAAD(orgID int64) string {
+	return "mailbridge/email_config/" + strconv.FormatInt(orgID, 10) + "/password"
+}
+
+// resolvedConfig is a configuration ready to use: the password in clear, in memory only.
+type resolvedConfig struct {
+	accessType string
+	logon      string
+	password   string
+	ewsURL     string
+	auth       checker.AuthMethod
+}
+
+// validate checks a form's values; with needURL false the EWS URL may be empty (the
+// magic wand is about to find it). The password may be empty when one is saved.
+func (s *Service) validate(in EmailConfigInput, hasSaved, needURL bool) (resolvedConfig, *InputError) {
+	ie := inputErr()
+	rc := resolvedConfig{accessType: in.AccessType, password: in.Password, auth: checker.AuthMethod(strings.ToLower(strings.TrimSpace(in.AuthMethod)))}
+	if rc.accessType == "" {
+		rc.accessType = AccessExchangeImpersonation
+	}
+	known := false
+	for _, a := range AccessTypes {
+		known = known || a.Value == rc.accessType
+	}
+	if !known {
+		ie.Fields["access_type"] = "Choose a mailbox access type."
+	}
+	rc.logon = strings.TrimSpace(in.AccountLogon)
+	switch {
+	case rc.logon == "":
+		ie.Fields["account_logon"] = "Enter the service account's logon: its email address (svc-sync@contoso.com) or DOMAIN\\user."
+	case utf8.RuneCountInString(rc.logon) > 256 || strings.ContainsAny(rc.logon, "\r\n\t\x00"):
+		ie.Fields["account_logon"] = "This is not an account logon."
+	case strings.Contains(rc.logon, "@"):
+		if _, msg := NormalizeEmail(rc.logon); msg != "" {
+			ie.Fields["account_logon"] = msg
+		}
+	case strings.Count(rc.logon, `\`) != 1 || strings.HasPrefix(rc.logon, `\`) || strings.HasSuffix(rc.logon, `\`):
+		ie.Fields["account_logon"] = `Enter the logon as an email address (svc-sync@contoso.com) or as DOMAIN\user.`
+	}
+	switch {
+	case in.Password == "" && !hasSaved:
+		ie.Fields["password"] = "Enter the service account's password."
+	case len(in.Password) > 1024:
+		ie.Fields["password"] = "This password is too long."
+	}
+	if rc.auth == "" {
+		rc.auth = checker.AuthNTLM
+	}
+	if rc.auth != checker.AuthNTLM && rc.auth != checker.AuthBasic {
+		ie.Fields["auth_method"] = "Choose NTLM or Basic."
+	}
+	raw := strings.TrimSpace(in.EWSURL)
+	switch {
+	case raw == "" && needURL:
+		ie.Fields["ews_url"] = "Enter the EWS URL, or press the magic wand to find it."
+	case raw != "":
+		u, err := netguard.ValidateEndpointURL(raw, s.guard)
+		if err != nil {
+			ie.Fields["ews_url"] = describeURLError(err)
+		} else {
+			rc.ewsURL = u.String()
+		}
+	}
+	if len(ie.Fields) > 0 {
+		return rc, ie
+	}
+	return rc, nil
+}
+
+// describeURLError turns a URL validation error into a sentence for an admin.
+func describeURLError(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "netguard: ")
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
+}
+
+// resolve validates a form and fills in the saved password when the field is empty.
+func (s *Service) resolve(ctx context.Context, orgID int64, in EmailConfigInput, needURL bool) (resolvedConfig, error) {
+	saved, err := s.st.GetEmailConfig(ctx, orgID)
+	hasSaved := err == nil && len(saved.PasswordSealed) > 0
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return resolvedConfig{}, err
+	}
+	rc, ie := s.validate(in, hasSaved, needURL)
+	if ie != nil {
+		return rc, ie
+	}
+	if rc.password == "" {
+		pw, err := s.cfg.Sealer.Open(saved.PasswordSealed, passwordAAD(orgID))
+		if err != nil {
+			return rc, fmt.Errorf("control: the saved password cannot be decrypted (was the master key changed?): enter the password again: %w", err)
+		}
+		rc.password = string(pw)
+	}
+	return rc, nil
+}
+
+// savedConfig returns the organization's saved configuration, ready to use.
+func (s *Service) savedConfig(ctx context.Context, orgID int64) (resolvedConfig, error) {
+	c, err := s.st.GetEmailConfig(ctx, orgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return resolvedConfig{}, inputErr("email_config", "Save the Email Configuration first: the service account is needed for this.")
+	}
+	if err != nil {
+		return resolvedConfig{}, err
+	}
+	pw, err := s.cfg.Sealer.Open(c.PasswordSealed, passwordAAD(orgID))
+	if err != nil {
+		return resolvedConfig{}, fmt.Errorf("control: the saved password cannot be decrypted (was the master key changed?): save the password again: %w", err)
+	}
+	return resolvedConfig{accessType: c.AccessType, logon: c.AccountLogon, password: string(pw), ewsURL: c.EWSURL, auth: checker.AuthMethod(c.AuthMethod)}, nil
+}
+
+// SaveEmailConfig validates and saves an organization's email configuration; the
+// password is sealed before it reaches the store. The configuration is saved as given:
+// checking it first is the admin's button (RunCheck).
+func (s *Service) SaveEmailConfig(ctx context.Context, p Principal, orgID int64, in EmailConfigInput) (EmailConfigView, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return EmailConfigView{}, err
+	}
+	if _, err := s.st.GetOrganization(ctx, orgID); err != nil {
+		return EmailConfigView{}, err
+	}
+	saved, err := s.st.GetEmailConfig(ctx, orgID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return EmailConfigView{}, err
+	}
+	rc, ie := s.validate(in, len(saved.PasswordSealed) > 0, true)
+	if ie != nil {
+		return EmailConfigView{}, ie
+	}
+	c := store.EmailConfig{OrgID: orgID, AccessType: rc.accessType, AccountLogon: rc.logon, EWSURL: rc.ewsURL, AuthMethod: string(rc.auth)}
+	if in.Password != "" {
+		if c.PasswordSealed, err = s.cfg.Sealer.Seal([]byte(in.Password), passwordAAD(orgID)); err != nil {
+			return EmailConfigView{}, err
+		}
+	}
+	if in.Trail != nil {
+		b, err := json.Marshal(in.Trail)
+		if err != nil {
+			return EmailConfigView{}, err
+		}
+		c.AutodiscoverTrail = string(b)
+	} else {
+		c.AutodiscoverTrail = saved.AutodiscoverTrail
+	}
+	var accountID int64
+	if p.Kind == Operator || p.Kind == OrgAdmin {
+		accountID = p.AccountID
+	}
+	if _, err := s.st.SaveEmailConfig(ctx, p.actor(), accountID, c, in.BaseVersion); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return EmailConfigView{}, inputErr("version", "Someone else saved this configuration meanwhile. Reload the page to see their changes, then save again.")
+		}
+		return EmailConfigView{}, err
+	}
+	return s.GetEmailConfig(ctx, p, orgID)
+}
+
+// ewsClient returns an EWS client for a configuration, through the address guard.
+func (s *Service) ewsClient(rc resolvedConfig) (*ewsclient.Client, error) {
+	var auth ewsclient.Authenticator
+	if rc.auth == checker.AuthBasic {
+		auth = ewsclient.Basic(rc.logon, rc.password)
+	} else {
+		auth = ewsclient.NTLM(rc.logon, rc.password)
+	}
+	return ewsclient.New(rc.ewsURL, auth, ewsclient.Options{DialContext: s.dial, RootCAs: s.cfg.RootCAs})
+}
+
+// checkerConfig returns the checker's view of a configuration.
+func (s *Service) checkerConfig(rc resolvedConfig) checker.Config {
+	return checker.Config{EWSURL: rc.ewsURL, ServiceAccount: rc.logon, Password: rc.password, Auth: rc.auth,
+		RootCAs: s.cfg.RootCAs, DialContext: s.dial}
+}
+
+// describeEWSError turns an EWS client error into words for an admin.
+func describeEWSError(err error) error {
+	var ae *ewsclient.AuthError
+	var be *netguard.BlockedError
+	var re *ews.ResponseError
+	var te *ewsclient.ThrottledError
+	var ne net.Error
+	var ce *tls.CertificateVerificationError
+	var ue *url.Error
+	switch {
+	case errors.As(err, &be):
+		return errors.New(be.Error())
+	case errors.As(err, &ae):
+		return errors.New("Exchange refused the service account's credentials (wrong password, unknown account, or an authentication method the server does not offer)")
+	case errors.As(err, &te):
+		return errors.New("Exchange is busy (throttling): try again in a minute")
+	case errors.As(err, &ce):
+		return errors.New("the server's TLS certificate is not trusted: " + ce.Err.Error())
+	case errors.As(err, &re):
+		return fmt.Errorf("Exchange answered %s: %s", re.Code, re.Message)
+	case errors.As(err, &ne) && ne.Timeout():
+		return errors.New("the EWS server did not answer in time")
+	case errors.As(err, &ue):
+		return errors.New("the EWS server cannot be reached: " + ue.Err.Error())
+	}
+	return err
+}

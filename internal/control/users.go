@@ -1,0 +1,178 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mailbridge/mailbridge/internal/ews"
+	"github.com/mailbridge/mailbridge/internal/store"
+)
+
+// ListUsers returns an organization's users.
+func (s *Service) ListUsers(ctx context.Context, p Principal, orgID int64) ([]store.User, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return nil, err
+	}
+	return s.st.ListUsers(ctx, orgID)
+}
+
+// AddUser adds one user to an organization.
+func (s *Service) AddUser(ctx context.Context, p Principal, orgID int64, email, displayName string) (store.User, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return store.User{}, err
+	}
+	norm, msg := NormalizeEmail(email)
+	if msg != "" {
+		return store.User{}, inputErr("email", msg)
+	}
+	name := strings.TrimSpace(displayName)
+	if name != "" {
+		if name, msg = cleanName(name, "a display name", 256); msg != "" {
+			return store.User{}, inputErr("display_name", msg)
+		}
+	}
+	source := "manual"
+	if p.Kind == OrgToken || p.Kind == OperatorToken {
+		source = "api"
+	}
+	res, err := s.st.AddUsers(ctx, p.actor(), orgID, source, []store.NewUser{{Email: norm, DisplayName: name}}, false)
+	var dup *store.DuplicateError
+	if errors.As(err, &dup) {
+		return store.User{}, inputErr("email", norm+" is already a user of this organization.")
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	return res.Added[0], nil
+}
+
+// ImportResult tells what an import did.
+type ImportResult struct {
+	Added      int
+	Existing   []string // already users, left as they were
+	Duplicates int      // listed more than once
+	Skipped    []string // group members that are not users (contacts, rooms, nested lists beyond the limit)
+}
+
+// ImportUsers adds the users of a pasted or uploaded list (see parseUserList for the
+// forms understood). Either every line is understood and all new users are added, or
+// nothing is added and an *ImportError lists the lines to fix. Users already in the
+// organization are left as they are.
+func (s *Service) ImportUsers(ctx context.Context, p Principal, orgID int64, list io.Reader) (ImportResult, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return ImportResult{}, err
+	}
+	if _, err := s.st.GetOrganization(ctx, orgID); err != nil {
+		return ImportResult{}, err
+	}
+	entries, dupes, err := parseUserList(list)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	nu := make([]store.NewUser, len(entries))
+	for i, e := range entries {
+		nu[i] = store.NewUser{Email: e.email, DisplayName: e.name}
+	}
+	res, err := s.st.AddUsers(ctx, p.actor(), orgID, "csv", nu, true)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return ImportResult{Added: len(res.Added), Existing: res.Skipped, Duplicates: dupes}, nil
+}
+
+// maxGroupDepth bounds the nesting of distribution groups an import follows.
+const maxGroupDepth = 5
+
+// ImportGroup adds the members of an Exchange distribution group (ExpandDL through the
+// saved service account; nested groups are followed). Members that are not people
+// (contacts, public folders) are reported and skipped.
+func (s *Service) ImportGroup(ctx context.Context, p Principal, orgID int64, group string) (ImportResult, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return ImportResult{}, err
+	}
+	addr, msg := NormalizeEmail(group)
+	if msg != "" {
+		return ImportResult{}, inputErr("group", msg)
+	}
+	cfg, err := s.savedConfig(ctx, orgID)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	client, err := s.ewsClient(cfg)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	var (
+		res     ImportResult
+		members []store.NewUser
+		seen    = map[string]bool{addr: true}
+	)
+	var expand func(list string, depth int) error
+	expand = func(list string, depth int) error {
+		resp, err := client.ExpandDL(ctx, "", &ews.ExpandDLRequest{Mailbox: ews.EmailAddress{EmailAddress: list}})
+		if err != nil {
+			if ews.Code(err) == ews.ErrorNameResolutionNoResults {
+				if depth == 0 {
+					return inputErr("group", "Exchange knows no distribution group "+list+".")
+				}
+				res.Skipped = append(res.Skipped, list)
+				return nil
+			}
+			return fmt.Errorf("expand %s: %w", list, describeEWSError(err))
+		}
+		for _, m := range resp.ResponseMessages {
+			if m.DLExpansion == nil {
+				continue
+			}
+			for _, mb := range m.DLExpansion.Mailboxes {
+				a := strings.ToLower(mb.EmailAddress)
+				if a == "" || seen[a] {
+					continue
+				}
+				seen[a] = true
+				switch mb.MailboxType {
+				case "PublicDL":
+					if depth+1 >= maxGroupDepth {
+						res.Skipped = append(res.Skipped, a)
+						continue
+					}
+					if err := expand(a, depth+1); err != nil {
+						return err
+					}
+				case "Mailbox", "MailUser", "":
+					if mb.RoutingType != "" && mb.RoutingType != "SMTP" {
+						res.Skipped = append(res.Skipped, a)
+						continue
+					}
+					members = append(members, store.NewUser{Email: a, DisplayName: mb.Name})
+				default: // Contact, OneOff, PrivateDL, GroupMailbox, PublicFolder
+					res.Skipped = append(res.Skipped, a)
+				}
+			}
+		}
+		return nil
+	}
+	if err := expand(addr, 0); err != nil {
+		return ImportResult{}, err
+	}
+	if len(members) == 0 {
+		return res, inputErr("group", "The group "+addr+" has no members that are people.")
+	}
+	added, err := s.st.AddUsers(ctx, p.actor(), orgID, "group:"+addr, members, true)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res.Added, res.Existing = len(added.Added), added.Skipped
+	return res, nil
+}
+
+// RemoveUser removes a user from an organization.
+func (s *Service) RemoveUser(ctx context.Context, p Principal, orgID, userID int64) error {
+	if err := orgAccess(p, orgID); err != nil {
+		return err
+	}
+	return s.st.RemoveUser(ctx, p.actor(), orgID, userID)
+}
