@@ -78,6 +78,8 @@ type simStats struct {
 	Admitted            int64 `json:"admitted"`
 	ExceededConcurrency int64 `json:"exceeded_concurrency"`
 	ServerBusy          int64 `json:"server_busy"`
+	// MaxInFlight is the most requests one budget ever had in flight at once.
+	MaxInFlight int `json:"max_in_flight_per_budget"`
 }
 
 // total counts every EWS request the simulator received, rejected ones included.

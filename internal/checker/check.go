@@ -26,10 +26,17 @@ import (
 //     sure it is (when a server_version could not be given in step 1, it comes just
 //     before).
 //
-// Duplicate users (compared case-insensitively) are checked once. Check returns when all
-// its goroutines have ended. When ctx ends it returns promptly with ctx.Err() and the
-// summary of what was reported so far; errors from building the client are returned
-// before anything is reported. emit may be nil.
+// Nothing is sent with credentials not yet known to work but the one request that tests
+// them, so a wrong password costs one failed logon. With NTLM that request is the
+// handshake itself (ewsclient.Client.Handshake), and the users' checks start as soon as
+// it succeeds, while the service account's GetRoomLists runs; their results are still
+// reported after the service account's, and dropped if those stop the check. With Basic
+// the GetRoomLists request tests the credentials, and the users' checks start after it.
+//
+// Duplicate users (compared case-insensitively, see UniqueUsers) are checked once. Check
+// returns when all its goroutines have ended. When ctx ends it returns promptly with
+// ctx.Err() and the summary of what was reported so far; errors from building the
+// client are returned before anything is reported. emit may be nil.
 func (c *Checker) Check(ctx context.Context, users []string, emit func(Result)) (Summary, error) {
 	r, err := c.newRun()
 	if err != nil {
@@ -38,9 +45,32 @@ func (c *Checker) Check(ctx context.Context, users []string, emit func(Result)) 
 	defer r.client.CloseIdleConnections()
 	rec := newRecorder(r, emit)
 
-	svc, err := r.serviceChecks(ctx)
-	if err != nil {
+	var list, invalid []string
+	for _, u := range UniqueUsers(users) {
+		if ValidAddress(u) {
+			list = append(list, u)
+		} else {
+			invalid = append(invalid, u)
+		}
+	}
+
+	var pending *userChecks
+	defer func() {
+		if pending != nil {
+			pending.stop()
+		}
+	}()
+	svc, verified, settled := r.handshake(ctx)
+	if err := ctx.Err(); err != nil {
 		return rec.summary(), err
+	}
+	if !settled {
+		if verified {
+			pending = r.startUsers(ctx, list)
+		}
+		if svc, err = r.serviceChecks(ctx); err != nil {
+			return rec.summary(), err
+		}
 	}
 	for _, res := range svc.results {
 		rec.add(res)
@@ -48,25 +78,14 @@ func (c *Checker) Check(ctx context.Context, users []string, emit func(Result)) 
 	if !svc.proceed {
 		return rec.summary(), nil
 	}
-
-	var list []string
-	seen := map[string]bool{}
-	for _, u := range users {
-		u = strings.TrimSpace(u)
-		key := strings.ToLower(u)
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		if !ValidAddress(u) {
-			o := invalidOutcome(u)
-			rec.add(o.final())
-			continue
-		}
-		list = append(list, u)
+	for _, u := range invalid {
+		rec.add(invalidOutcome(u).final())
+	}
+	if pending == nil {
+		pending = r.startUsers(ctx, list)
 	}
 
-	outcomes, authFailed := r.checkUsers(ctx, list, rec)
+	outcomes, authFailed := pending.collect(rec)
 	if err := ctx.Err(); err != nil {
 		return rec.summary(), err
 	}
@@ -89,25 +108,27 @@ func (c *Checker) Check(ctx context.Context, users []string, emit func(Result)) 
 	return rec.summary(), nil
 }
 
-// checkUsers checks the users concurrently, reporting each final result to rec as it
-// arrives, and returns the outcomes in input order (those not finished are left out).
-// authFailed says the credentials stopped working, which cancels the checks left.
-func (r *run) checkUsers(ctx context.Context, users []string, rec *recorder) (outcomes []userOutcome, authFailed bool) {
-	if len(users) == 0 {
-		return nil, false
-	}
+// userChecks are the users' checks under way: Options.Concurrency workers take the
+// users in input order and leave each outcome in a buffer (one place per user, so that
+// no worker waits for the outcomes to be read) until collect reports them.
+type userChecks struct {
+	users   []string
+	cancel  context.CancelFunc
+	results chan userDone // closed once the feeder and the workers have ended
+}
+
+type userDone struct {
+	i int
+	o userOutcome
+}
+
+// startUsers starts checking users; collect or stop must follow.
+func (r *run) startUsers(ctx context.Context, users []string) *userChecks {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type done struct {
-		i int
-		o userOutcome
-	}
+	u := &userChecks{users: users, cancel: cancel, results: make(chan userDone, len(users))}
 	jobs := make(chan int)
-	results := make(chan done)
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // feeder
-		defer wg.Done()
+	wg.Go(func() { // feeder
 		defer close(jobs)
 		for i := range users {
 			select {
@@ -116,29 +137,31 @@ func (r *run) checkUsers(ctx context.Context, users []string, rec *recorder) (ou
 				return
 			}
 		}
-	}()
+	})
 	for range min(r.c.opts.Concurrency, len(users)) {
-		wg.Add(1)
-		go func() { // worker
-			defer wg.Done()
+		wg.Go(func() { // worker
 			for i := range jobs {
 				o, err := r.checkUser(ctx, users[i])
 				if err != nil {
 					continue // cancelled: drain the feeder's last job, if any
 				}
-				select {
-				case results <- done{i, o}:
-				case <-ctx.Done():
-				}
+				u.results <- userDone{i, o}
 			}
-		}()
+		})
 	}
 	go func() { // closer: ends once the feeder and the workers have
 		wg.Wait()
-		close(results)
+		close(u.results)
 	}()
-	got := make([]*userOutcome, len(users))
-	for d := range results {
+	return u
+}
+
+// collect reports each user's final result to rec as it arrives, and returns the
+// outcomes in input order (those not finished are left out). authFailed says the
+// credentials stopped working, which cancels the checks left.
+func (u *userChecks) collect(rec *recorder) (outcomes []userOutcome, authFailed bool) {
+	got := make([]*userOutcome, len(u.users))
+	for d := range u.results {
 		if authFailed {
 			continue
 		}
@@ -146,7 +169,7 @@ func (r *run) checkUsers(ctx context.Context, users []string, rec *recorder) (ou
 		rec.add(d.o.final())
 		if d.o.authFailed {
 			authFailed = true
-			cancel()
+			u.cancel()
 		}
 	}
 	for _, o := range got {
@@ -155,6 +178,13 @@ func (r *run) checkUsers(ctx context.Context, users []string, rec *recorder) (ou
 		}
 	}
 	return outcomes, authFailed
+}
+
+// stop cancels the checks left and waits for their goroutines, dropping their outcomes.
+func (u *userChecks) stop() {
+	u.cancel()
+	for range u.results {
+	}
 }
 
 // lateVersion reports the server's version once a user's check has shown it, or that it

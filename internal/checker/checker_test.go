@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -294,14 +296,24 @@ func TestThrottlingStorm(t *testing.T) {
 	for i := range users {
 		users[i] = fmt.Sprintf("user%05d@example.com", i+1)
 	}
+	// needed is what the check sends when nothing is refused: GetRoomLists, then
+	// GetFolder and SyncFolderItems per user.
+	needed := int64(1 + 2*len(users))
 	for _, tc := range []struct {
 		name string
 		opts exchangesim.Options
+		// rejected counts the requests the simulator turned away. Injected faults are
+		// answered after admission: every request admitted beyond those needed is a
+		// retry of one the simulator refused.
+		rejected func(simStats) int64
 	}{
-		{"error rate 0.5", exchangesim.Options{Faults: exchangesim.Faults{ErrorRate: map[string]float64{"*": 0.5}, BackOffMS: 20}}},
-		{"503 rate 0.3", exchangesim.Options{Faults: exchangesim.Faults{ErrorRate: map[string]float64{"*": 0.3}, ErrorCode: "HTTP503"}}},
+		{"error rate 0.5", exchangesim.Options{Faults: exchangesim.Faults{ErrorRate: map[string]float64{"*": 0.5}, BackOffMS: 20}},
+			func(s simStats) int64 { return s.Admitted - needed }},
+		{"503 rate 0.3", exchangesim.Options{Faults: exchangesim.Faults{ErrorRate: map[string]float64{"*": 0.3}, ErrorCode: "HTTP503"}},
+			func(s simStats) int64 { return s.Admitted - needed }},
 		{"max concurrency 2 charged to the caller", exchangesim.Options{Faults: exchangesim.Faults{LatencyMS: 5},
-			Throttle: exchangesim.ThrottlePolicy{MaxConcurrency: 2, ChargeTo: exchangesim.ChargeCaller}}},
+			Throttle: exchangesim.ThrottlePolicy{MaxConcurrency: 2, ChargeTo: exchangesim.ChargeCaller}},
+			func(s simStats) int64 { return s.ExceededConcurrency }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -333,7 +345,15 @@ func TestThrottlingStorm(t *testing.T) {
 			if sum.Failure != 0 || sum.ServiceAccountFailed() {
 				t.Errorf("summary %+v", sum)
 			}
-			t.Logf("%d/%d users throttled, %d requests, %d waits", throttled, len(users), sum.Requests, sleeper.calls.Load())
+			// Back-off must get nearly everyone through, not merely avoid false failures.
+			if ok := len(users) - throttled; ok*10 < len(users)*9 {
+				t.Errorf("%d of %d users ok, want at least 90%%", ok, len(users))
+			}
+			stats := throttleStats(t, srv)
+			if n := tc.rejected(stats); n <= 0 {
+				t.Errorf("the simulator refused nothing (%+v): the storm did not happen", stats)
+			}
+			t.Logf("%d/%d users throttled, %d requests, %d waits, simulator %+v", throttled, len(users), sum.Requests, sleeper.calls.Load(), stats)
 		})
 	}
 }
@@ -582,4 +602,150 @@ func TestPasswordChangedMidCheck(t *testing.T) {
 	if failedSignIns == 0 || failedSignIns > 4 || len(col.final()) >= n {
 		t.Errorf("%d users refused sign-in, %d of %d users reported: the check should stop at once", failedSignIns, len(col.final()), n)
 	}
+}
+
+// TestMaxInFlight: with the default options, the server never has more than 24 of the
+// service account's requests in flight (the default concurrency), service account's
+// own GetRoomLists included, although it would accept any number.
+func TestMaxInFlight(t *testing.T) {
+	t.Parallel()
+	const n = 200
+	srv := startSim(t, exchangesim.Options{Scenario: exchangesim.Generate(n, 1, 1), Faults: exchangesim.Faults{LatencyMS: 20},
+		Throttle: exchangesim.ThrottlePolicy{MaxConcurrency: -1, ChargeTo: exchangesim.ChargeCaller}}, false)
+	users := make([]string, n)
+	for i := range users {
+		users[i] = fmt.Sprintf("user%05d@example.com", i+1)
+	}
+	for _, auth := range []checker.AuthMethod{checker.AuthNTLM, checker.AuthBasic} {
+		before := throttleStats(t, srv).Admitted
+		_, sum := run(t, config(srv, "svc-sync@example.com", svcPass, auth), checker.Options{}, users...)
+		if sum.OK != n {
+			t.Fatalf("%s: summary %+v", auth, sum)
+		}
+		if got := throttleStats(t, srv).Admitted - before; got != 1+2*n {
+			t.Errorf("%s: the simulator saw %d requests, want %d", auth, got, 1+2*n)
+		}
+	}
+	stats := throttleStats(t, srv)
+	if stats.MaxInFlight > checker.DefaultConcurrency || stats.MaxInFlight < 2 {
+		t.Errorf("at most %d requests in flight for the service account, want 2 to %d", stats.MaxInFlight, checker.DefaultConcurrency)
+	}
+}
+
+// TestUnknownServiceAccount: Exchange answers an account that does not exist as it
+// answers a wrong password, and the result says honestly that it cannot tell which.
+func TestUnknownServiceAccount(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, exchangesim.Options{}, false)
+	for _, auth := range []checker.AuthMethod{checker.AuthNTLM, checker.AuthBasic} {
+		t.Run(string(auth), func(t *testing.T) {
+			t.Parallel()
+			results := map[string]checker.Result{}
+			for _, account := range []string{"svc-sync@contoso.com", "ghost@contoso.com"} {
+				col, sum := run(t, config(srv, account, "Not-The-Password-1", auth), checker.Options{}, contosoUsers...)
+				r := col.account()[checker.CheckAuthentication]
+				if r.Code != checker.CodeAuthFailed || r.Status != checker.StatusFailure || r.Evidence.HTTPStatus != 401 ||
+					len(col.final()) != 0 || !sum.ServiceAccountFailed() {
+					t.Errorf("%s: authentication %+v, %d users checked\n%s", account, r, len(col.final()), dump(col.all()))
+				}
+				results[account] = r
+			}
+			wrong, ghost := results["svc-sync@contoso.com"], results["ghost@contoso.com"]
+			for _, s := range []string{"wrong password", "an account that does not exist", "cannot tell which"} {
+				if !strings.Contains(ghost.Message, s) {
+					t.Errorf("message %q does not say %q", ghost.Message, s)
+				}
+			}
+			if strings.ReplaceAll(ghost.Message, "ghost@", "svc-sync@") != wrong.Message || ghost.Fix != wrong.Fix {
+				t.Errorf("an unknown account and a wrong password are told apart:\n%+v\n%+v", ghost, wrong)
+			}
+		})
+	}
+}
+
+// anchorDialer signals the first request that impersonates a user (it carries
+// X-AnchorMailbox, which the service account's own requests do not).
+type anchorDialer struct {
+	once sync.Once
+	seen chan struct{}
+}
+
+func (d *anchorDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &anchorConn{Conn: conn, d: d}, nil
+}
+
+type anchorConn struct {
+	net.Conn
+	d *anchorDialer
+}
+
+func (c *anchorConn) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("X-Anchormailbox:")) {
+		c.d.once.Do(func() { close(c.d.seen) })
+	}
+	return c.Conn.Write(p)
+}
+
+// TestUsersStartAfterHandshake: with NTLM, the users' checks start once the handshake
+// has shown the credentials work, while the service account's GetRoomLists is still
+// under way. Here GetRoomLists is throttled, and its back-off waits until a user's
+// request has gone out: a checker that waited for GetRoomLists would never get there.
+// The results keep their order: the service account's first.
+func TestUsersStartAfterHandshake(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, exchangesim.Options{Faults: exchangesim.Faults{ErrorRate: map[string]float64{ews.OpGetRoomLists: 1}, BackOffMS: 10}}, false)
+	d := &anchorDialer{seen: make(chan struct{})}
+	cfg := config(srv, "svc-sync@contoso.com", svcPass, checker.AuthNTLM)
+	cfg.DialContext = d.DialContext
+	sleep := func(ctx context.Context, _ time.Duration) error {
+		select {
+		case <-d.seen:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(30 * time.Second):
+			t.Error("no user's check started while GetRoomLists waited")
+			return errors.New("gave up waiting")
+		}
+	}
+	col, sum := run(t, cfg, checker.Options{Sleep: sleep}, "alice@contoso.com", "carol@contoso.com")
+	wantCodes(t, col, map[string]checker.Code{"alice@contoso.com": checker.CodeOK, "carol@contoso.com": checker.CodeOK})
+	if r := col.account()[checker.CheckServiceMailbox]; r.Code != checker.CodeThrottled {
+		t.Errorf("service mailbox %+v, want throttled", r)
+	}
+	all := col.all()
+	first := slices.IndexFunc(all, func(r checker.Result) bool { return r.User != "" })
+	if first < 0 || !slices.ContainsFunc(all[:first], func(r checker.Result) bool { return r.Check == checker.CheckServiceMailbox }) {
+		t.Errorf("a user's result before the service account's:\n%s", dump(all))
+	}
+	if sum.ServiceAccountFailed() || sum.OK != 2 {
+		t.Errorf("summary %+v", sum)
+	}
+}
+
+// TestServiceFailureStopsUsers: the users' checks started after the handshake are
+// stopped, and reported nothing, when the service account's request ends the check.
+func TestServiceFailureStopsUsers(t *testing.T) {
+	const n = 100
+	srv := startSim(t, exchangesim.Options{Scenario: exchangesim.Generate(n, 1, 1),
+		Faults: exchangesim.Faults{LatencyMS: 20, ErrorRate: map[string]float64{ews.OpGetRoomLists: 1}, ErrorCode: "ErrorInvalidServerVersion"}}, false)
+	users := make([]string, n)
+	for i := range users {
+		users[i] = fmt.Sprintf("user%05d@example.com", i+1)
+	}
+	col, sum := run(t, config(srv, "svc-sync@example.com", svcPass, checker.AuthNTLM), checker.Options{}, users...)
+	if r := col.account()[checker.CheckServerVersion]; r.Code != checker.CodeServerVersionOld || r.Status != checker.StatusFailure {
+		t.Errorf("server version %+v", r)
+	}
+	if len(col.final()) != 0 || !sum.ServiceAccountFailed() || sum.Users != 0 {
+		t.Errorf("users reported after the service account failed (summary %+v):\n%s", sum, dump(col.all()))
+	}
+	if sum.Requests >= 1+2*n {
+		t.Errorf("%d requests: the users' checks were not stopped", sum.Requests)
+	}
+	noLeaks(t)
 }

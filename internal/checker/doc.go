@@ -11,12 +11,15 @@
 //     server's version, and whether the account has a mailbox (without one, rooms and
 //     resources cannot be retrieved: the product guide's warning, made into a check);
 //   - then every user, concurrently and bounded (Options.Concurrency, default 24, just
-//     under Exchange's EWSMaxConcurrency of 27), with two requests when all is well: a
-//     batched GetFolder of Inbox, Calendar and Contacts, impersonating the user (which
-//     also shows that the mailbox exists and that impersonation is allowed), and a
-//     SyncFolderItems of the Inbox without a state (a sync can start). A user Exchange
-//     says has no mailbox costs one more: ResolveNames in the directory tells a user
-//     without a mailbox from an unknown address;
+//     under Exchange's EWSMaxConcurrency of 27, the service account's own request
+//     included). With NTLM the handshake tests the credentials first, alone, and the
+//     users' checks start as soon as it succeeds, while GetRoomLists runs; a wrong
+//     password costs one failed logon either way. Each user takes two requests when all
+//     is well: a batched GetFolder of Inbox, Calendar and Contacts, impersonating the
+//     user (which also shows that the mailbox exists and that impersonation is allowed),
+//     and a SyncFolderItems of the Inbox without a state (a sync can start). A user
+//     Exchange says has no mailbox costs one more: ResolveNames in the directory tells a
+//     user without a mailbox from an unknown address;
 //   - then the impersonation inference. Exchange answers ErrorImpersonateUserDenied both
 //     for an account without the ApplicationImpersonation role and for a user outside the
 //     role's management scope, so the checker compares users: everyone refused means the
@@ -37,6 +40,10 @@
 //
 // CheckMailbox is the single-mailbox, step-by-step mode, equivalent to Microsoft's
 // "Service Account Access (Developers)" test.
+//
+// ParseUserList reads the lists of users admins upload or pass to `mailbridge check
+// --users`: one address a line, or CSV as spreadsheets and PowerShell's Export-Csv write
+// it.
 //
 // The package does no logging; the caller owns cancellation through the context.
 package checker

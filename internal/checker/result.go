@@ -17,8 +17,9 @@ type Result struct {
 	// Message says what was found, in plain language.
 	Message string `json:"message"`
 	// Fix says what to do about it (PowerShell where it helps); empty when nothing needs
-	// doing.
-	Fix string `json:"fix,omitempty"`
+	// doing. It is always present in JSON, empty or not, so that consumers need not tell
+	// a missing key from no fix.
+	Fix string `json:"fix"`
 	// Confidence and ConfidenceReason qualify inferred results (no_role_likely,
 	// out_of_scope): Exchange answers a missing role and a user outside the role's scope
 	// alike, so these are conclusions drawn across users.
@@ -33,7 +34,8 @@ type Result struct {
 
 // Evidence is the redacted record behind a result.
 type Evidence struct {
-	// Operation is the EWS operation (or "connect") that produced the deciding answer.
+	// Operation is the EWS operation that produced the deciding answer, or "handshake"
+	// for NTLM's sign-in before any operation.
 	Operation string `json:"operation,omitempty"`
 	// ResponseCode is the EWS response code (ErrorImpersonateUserDenied, …).
 	ResponseCode string `json:"response_code,omitempty"`

@@ -44,6 +44,33 @@ func (c *Checker) hostPort() (host, hostport string, https bool) {
 	return u.Hostname(), net.JoinHostPort(u.Hostname(), port), u.Scheme == "https"
 }
 
+// opHandshake names, in evidence, NTLM's sign-in run before any operation.
+const opHandshake = "handshake"
+
+// handshake tests the credentials before anything else is sent, where the scheme can
+// without an operation (NTLM). verified says the server accepted them. settled says the
+// handshake decided the service account's checks instead (credentials refused, or no
+// connection, or TLS failed), whose results out then holds: nothing more may be sent.
+// Otherwise, as for Basic, GetRoomLists tests the credentials.
+func (r *run) handshake(ctx context.Context) (out serviceOutcome, verified, settled bool) {
+	start := r.c.opts.Now()
+	err := r.client.Handshake(ctx)
+	switch {
+	case err == nil:
+		return out, true, false
+	case errors.Is(err, ewsclient.ErrNoHandshake) || ctx.Err() != nil:
+		return out, false, false
+	}
+	switch classify(err) {
+	case kindAuth, kindNet, kindTLS:
+	default:
+		return out, false, false // let GetRoomLists tell what is wrong
+	}
+	ev := evidenceOf(opHandshake, err)
+	ev.DurationMS = r.c.opts.Now().Sub(start).Milliseconds()
+	return r.serviceResults(err, ev, 0), false, true
+}
+
 // serviceChecks calls GetRoomLists as the service account itself (no impersonation): one
 // request that shows whether the endpoint is reachable, TLS valid, the credentials
 // accepted, the URL an EWS endpoint, the server's version, and whether the account has a

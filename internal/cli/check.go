@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/x509"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -51,7 +50,7 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 		f.users = append(f.users, s)
 		return nil
 	})
-	fs.StringVar(&f.usersFile, "users", "", "file of users to check: one address a line, or CSV with an email column (# comments and blank lines ignored)")
+	fs.StringVar(&f.usersFile, "users", "", "file of users to check: one address a line, or CSV with a header naming the address column (email, PrimarySmtpAddress, …; Export-Csv output works as is); # comments and blank lines ignored")
 	fs.IntVar(&f.concurrency, "concurrency", checker.DefaultConcurrency, "users checked at once (Exchange allows 27 requests in flight per account by default)")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of extra certificate authorities to trust")
 	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "accept any TLS certificate (exposes the credentials; for trials only)")
@@ -155,7 +154,13 @@ Flags:
 		return usageErr("%v", err)
 	}
 
-	out := newCheckOutput(stdout, stderr, f.jsonOut, len(users))
+	// A live progress line, on a terminal only, and not over JSON Lines written to the
+	// same terminal.
+	var prog *progress
+	if total := len(checker.UniqueUsers(users)); f.single == "" && total > 0 && isTerminal(stderr) && !(f.jsonOut && isTerminal(stdout)) {
+		prog = startTerminalProgress(stderr, total)
+	}
+	out := newCheckOutput(stdout, f.jsonOut, prog)
 	var sum checker.Summary
 	if f.single != "" {
 		sum, err = c.CheckMailbox(ctx, f.single, out.add)
@@ -165,7 +170,9 @@ Flags:
 		}
 		sum, err = c.Check(ctx, users, out.add)
 	}
-	out.clearProgress()
+	if prog != nil {
+		prog.stop()
+	}
 	code := 0
 	switch {
 	case sum.ServiceAccountFailed():
@@ -250,104 +257,42 @@ func checkPassword(fromStdin bool, env string, stdin io.Reader) (string, error) 
 	return "", errors.New("give the password with --password-stdin or --password-env VAR (never on the command line)")
 }
 
-// emailColumns are the CSV header names taken as the address column.
-var emailColumns = []string{"email", "e-mail", "email address", "emailaddress", "mail", "primarysmtpaddress",
-	"smtp", "smtp address", "address", "userprincipalname", "upn", "user"}
-
-// readUsersFile reads users: one address a line, or CSV with an email column (a header
-// naming it, or the first column holding an address). Blank lines and lines starting
-// with # are ignored. Entries that are not addresses are kept (the check reports them as
-// invalid_address) and described in problems, with their line numbers.
+// readUsersFile reads the users of --users with checker.ParseUserList: one address a
+// line, or CSV with an address column. Entries that are not addresses are kept (the
+// check reports them as invalid_address) and described in problems, with their line
+// numbers.
 func readUsersFile(name string) (users, problems []string, err error) {
-	data, err := os.ReadFile(name)
+	f, err := os.Open(name)
 	if err != nil {
 		return nil, nil, err
 	}
-	type row struct {
-		line   int
-		fields []string
+	defer f.Close()
+	entries, err := checker.ParseUserList(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	var rows []row
-	csvMode := false
-	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	for _, e := range entries {
+		if !checker.ValidAddress(e.Address) {
+			problems = append(problems, fmt.Sprintf("%s:%d: %q is not an email address", name, e.Line, e.Address))
 		}
-		if len(rows) == 0 && (strings.Contains(line, ",") || strings.Contains(line, ";")) {
-			csvMode = true
-		}
-		if !csvMode {
-			rows = append(rows, row{i + 1, []string{line}})
-			continue
-		}
-		r := csv.NewReader(strings.NewReader(line))
-		r.Comma = ','
-		if !strings.Contains(line, ",") && strings.Contains(line, ";") {
-			r.Comma = ';'
-		}
-		r.LazyQuotes = true
-		fields, err := r.Read()
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: %v", name, i+1, err)
-		}
-		rows = append(rows, row{i + 1, fields})
-	}
-	col := 0
-	if csvMode && len(rows) > 0 {
-		col = -1
-		for j, h := range rows[0].fields {
-			if slices.Contains(emailColumns, strings.ToLower(strings.TrimSpace(h))) {
-				col = j
-				break
-			}
-		}
-		if col >= 0 {
-			rows = rows[1:] // the header
-		} else {
-			for j, v := range rows[0].fields {
-				if strings.Contains(v, "@") {
-					col = j
-					break
-				}
-			}
-		}
-		if col < 0 {
-			return nil, nil, fmt.Errorf("%s: a CSV file needs an email column (a header such as \"email\")", name)
-		}
-	}
-	for _, r := range rows {
-		if col >= len(r.fields) {
-			problems = append(problems, fmt.Sprintf("%s:%d: no email column on this line", name, r.line))
-			continue
-		}
-		u := strings.TrimSpace(r.fields[col])
-		if u == "" {
-			continue
-		}
-		if !checker.ValidAddress(u) {
-			problems = append(problems, fmt.Sprintf("%s:%d: %q is not an email address", name, r.line, u))
-		}
-		users = append(users, u)
+		users = append(users, e.Address)
 	}
 	return users, problems, nil
 }
 
-// checkOutput shows results: JSON Lines as they arrive, or a progress line on a
-// terminal and tables at the end.
+// checkOutput shows results: JSON Lines as they arrive, or tables at the end; each
+// result also goes to the progress line, if there is one.
 type checkOutput struct {
-	stdout, stderr io.Writer
-	json           bool
-	enc            *json.Encoder
-	progress       bool
-	total          int
-	results        []checker.Result
-	lastDraw       time.Time
-	err            error
+	stdout  io.Writer
+	json    bool
+	enc     *json.Encoder
+	prog    *progress
+	results []checker.Result
+	err     error
 }
 
-func newCheckOutput(stdout, stderr io.Writer, jsonOut bool, total int) *checkOutput {
-	o := &checkOutput{stdout: stdout, stderr: stderr, json: jsonOut, total: total, progress: isTerminal(stderr)}
+func newCheckOutput(stdout io.Writer, jsonOut bool, prog *progress) *checkOutput {
+	o := &checkOutput{stdout: stdout, json: jsonOut, prog: prog}
 	if jsonOut {
 		o.enc = json.NewEncoder(stdout)
 		o.enc.SetEscapeHTML(false)
@@ -370,37 +315,8 @@ func (o *checkOutput) add(r checker.Result) {
 	if o.json && o.err == nil {
 		o.err = o.enc.Encode(r)
 	}
-	if o.progress && o.total > 0 && time.Since(o.lastDraw) > 100*time.Millisecond {
-		o.lastDraw = time.Now()
-		done, ok, warn, fail := o.counts()
-		fmt.Fprintf(o.stderr, "\r\033[Kchecking users: %d/%d  ok %d  warning %d  failure %d", done, o.total, ok, warn, fail)
-	}
-}
-
-// counts totals the users reported so far by their latest status.
-func (o *checkOutput) counts() (done, ok, warn, fail int) {
-	latest := map[string]checker.Status{}
-	for _, r := range o.results {
-		if r.User != "" {
-			latest[strings.ToLower(r.User)] = r.Status
-		}
-	}
-	for _, s := range latest {
-		switch s {
-		case checker.StatusOK:
-			ok++
-		case checker.StatusWarning:
-			warn++
-		default:
-			fail++
-		}
-	}
-	return len(latest), ok, warn, fail
-}
-
-func (o *checkOutput) clearProgress() {
-	if o.progress && !o.lastDraw.IsZero() {
-		fmt.Fprint(o.stderr, "\r\033[K")
+	if o.prog != nil {
+		o.prog.add(r)
 	}
 }
 

@@ -78,19 +78,31 @@ func parseLines(t *testing.T, stdout string) (results []checkLine, summary check
 	sc := bufio.NewScanner(strings.NewReader(stdout))
 	sc.Buffer(nil, 1<<20)
 	var lines []checkLine
+	var keys []map[string]json.RawMessage
 	for sc.Scan() {
 		var l checkLine
+		var k map[string]json.RawMessage
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatalf("not a JSON line: %q: %v", sc.Text(), err)
 		}
+		if err := json.Unmarshal(sc.Bytes(), &k); err != nil {
+			t.Fatalf("not a JSON object: %q: %v", sc.Text(), err)
+		}
 		lines = append(lines, l)
+		keys = append(keys, k)
 	}
 	if len(lines) == 0 || !lines[len(lines)-1].Summary {
 		t.Fatalf("no summary object at the end:\n%s", stdout)
 	}
-	for _, l := range lines[:len(lines)-1] {
+	for i, l := range lines[:len(lines)-1] {
 		if l.Summary || l.Check == "" || l.Status == "" || l.Code == "" || l.Message == "" || l.Evidence == nil || l.Evidence.DurationMS == nil {
 			t.Errorf("incomplete result line %+v", l)
+		}
+		// These keys are always present, empty or not: "fix" too when there is none.
+		for _, key := range []string{"check", "status", "code", "message", "fix", "evidence"} {
+			if _, ok := keys[i][key]; !ok {
+				t.Errorf("result line without %q: %+v", key, l)
+			}
 		}
 	}
 	return lines[:len(lines)-1], lines[len(lines)-1]
@@ -117,6 +129,13 @@ func TestCheckCLI(t *testing.T) {
 	dir := t.TempDir()
 	usersFile := filepath.Join(dir, "users.txt")
 	os.WriteFile(usersFile, []byte("# the sales team\nalice@contoso.com\n\ncarol@contoso.com\n  dave@contoso.com  \n"), 0o600)
+	exportCsv := filepath.Join(dir, "mailboxes.csv") // Get-Mailbox | Select PrimarySmtpAddress | Export-Csv
+	os.WriteFile(exportCsv, []byte("#TYPE Selected.Microsoft.Exchange.Data.Directory.Management.Mailbox\r\n\"PrimarySmtpAddress\"\r\n"+
+		"\"alice@contoso.com\"\r\n\"bob@contoso.com\"\r\n\"ALICE@contoso.com\"\r\n"), 0o600)
+	headerFile := filepath.Join(dir, "emails.csv")
+	os.WriteFile(headerFile, []byte("email\nalice@contoso.com\ncarol@contoso.com\n"), 0o600)
+	noAddresses := filepath.Join(dir, "departments.csv")
+	os.WriteFile(noAddresses, []byte("Name,Department\nAlice,Sales\n"), 0o600)
 	csvFile := filepath.Join(dir, "users.csv")
 	os.WriteFile(csvFile, []byte("name,email,department\n# a comment\nAlice,alice@contoso.com,Sales\nBob,bob@contoso.com,Engineering\nBroken,bob-at-contoso,Nowhere\n"), 0o600)
 
@@ -143,6 +162,10 @@ func TestCheckCLI(t *testing.T) {
 			checkSvcPass + "\n", 0, map[string]string{"alice@contoso.com": "ok"}},
 		{"users file", append([]string{"--service-user", "svc-sync@contoso.com", "--users", usersFile}, base...),
 			"", 0, map[string]string{"alice@contoso.com": "ok", "carol@contoso.com": "ok", "dave@contoso.com": "ok"}},
+		{"Export-Csv users file", append([]string{"--service-user", "svc-sync@contoso.com", "--users", exportCsv}, base...),
+			"", 1, map[string]string{"alice@contoso.com": "ok", "bob@contoso.com": "out_of_scope"}},
+		{"one column with a header", append([]string{"--service-user", "svc-sync@contoso.com", "--users", headerFile}, base...),
+			"", 0, map[string]string{"alice@contoso.com": "ok", "carol@contoso.com": "ok"}},
 		{"CSV users file", append([]string{"--service-user", "svc-sync@contoso.com", "--users", csvFile}, base...),
 			"", 1, map[string]string{"alice@contoso.com": "ok", "bob@contoso.com": "out_of_scope", "bob-at-contoso": "invalid_address"}},
 		{"resolve", []string{"--ews-url", "http://mail.contoso.com:" + port + "/EWS/Exchange.asmx", "--resolve", "mail.contoso.com:" + port + ":127.0.0.1",
@@ -208,6 +231,10 @@ func TestCheckCLI(t *testing.T) {
 		if !strings.Contains(stderr, "users.csv:5") || !strings.Contains(stderr, "not an email address") {
 			t.Errorf("the invalid line is not reported with its number:\n%s", stderr)
 		}
+		_, _, stderr = runCheck(t, "", append([]string{"--service-user", "svc-sync@contoso.com", "--users", exportCsv}, base...)...)
+		if strings.Contains(stderr, "not an email address") {
+			t.Errorf("Export-Csv's type line or header taken for users:\n%s", stderr)
+		}
 	})
 
 	for _, tc := range []struct {
@@ -225,6 +252,7 @@ func TestCheckCLI(t *testing.T) {
 		{"bad resolve", []string{"--ews-url", ewsURL, "--service-user", "svc", "--password-env", "CHECK_TEST_PASSWORD", "--resolve", "nonsense"}},
 		{"bad URL", []string{"--ews-url", "ftp://x/EWS", "--service-user", "svc", "--password-env", "CHECK_TEST_PASSWORD"}},
 		{"missing users file", []string{"--ews-url", ewsURL, "--service-user", "svc", "--password-env", "CHECK_TEST_PASSWORD", "--users", filepath.Join(dir, "none")}},
+		{"users file without addresses", []string{"--ews-url", ewsURL, "--service-user", "svc", "--password-env", "CHECK_TEST_PASSWORD", "--users", noAddresses}},
 		{"single and users", []string{"--ews-url", ewsURL, "--service-user", "svc", "--password-env", "CHECK_TEST_PASSWORD", "--single", "a@b.c", "--user", "d@e.f"}},
 		{"zero concurrency", []string{"--ews-url", ewsURL, "--service-user", "svc", "--password-env", "CHECK_TEST_PASSWORD", "--concurrency", "0"}},
 	} {

@@ -1,9 +1,13 @@
 package ewsclient
 
 import (
+	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 )
 
 // Authenticator puts credentials on EWS requests. Basic and NTLM are provided. Another
@@ -25,6 +29,19 @@ type Authenticator interface {
 	Transport(newBase func(TransportOptions) http.RoundTripper) http.RoundTripper
 }
 
+// SecretHolder is implemented by Authenticators that hold secrets: a password, a token.
+// The client removes every one of them from wire traces and from the error text it
+// builds from the server's answers (an error page may echo the request's credentials),
+// replacing each with "[redacted]". Basic and NTLM implement it; a custom Authenticator,
+// such as an OAuth bearer token source, should too, or its token may show in traces and
+// errors.
+type SecretHolder interface {
+	// Secrets returns the secrets to hide, in every form they travel in (for Basic: the
+	// password and the base64 token). It is called again for each text redacted, so a
+	// token source returns its current token(s). Empty strings are ignored.
+	Secrets() []string
+}
+
 // TransportOptions say what an Authenticator needs from a base transport.
 type TransportOptions struct {
 	// HTTP1 disables HTTP/2. Connection-bound schemes need it: IIS refuses Windows
@@ -36,6 +53,49 @@ type TransportOptions struct {
 	// OnDial, if not nil, is called each time the transport opens a new connection. It is
 	// not called when Options.Transport replaces the client's own transports.
 	OnDial func()
+}
+
+// ErrNoHandshake is returned by Client.Handshake when the credentials cannot be verified
+// without sending an operation: the scheme has no handshake of its own (Basic, bearer
+// tokens: the first operation verifies them), or the server answered without running
+// one.
+var ErrNoHandshake = errors.New("ewsclient: handshake: the credentials were not verified")
+
+// Handshake verifies the credentials without sending an operation, for a scheme bound
+// to connections (NTLM): it runs the handshake on an empty request, which Exchange
+// answers (with an error) once it has signed the connection in, and keeps that
+// connection for the next call. Callers use it to learn that the credentials work
+// before sending many requests at once: each request with a wrong password counts
+// towards locking the account out.
+//
+// It returns nil when the server accepted the credentials; an *AuthError when it
+// refused them (one failed logon, as a call would have cost; never retry it); the
+// transport's error (network, TLS); or ErrNoHandshake, having sent nothing for Basic and
+// other per-request schemes, or when the server answered without signing the connection
+// in.
+func (c *Client) Handshake(ctx context.Context) error {
+	if _, ok := c.auth.(interface{ connectionBound() }); !ok {
+		return ErrNoHandshake
+	}
+	var ok atomic.Bool
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, signedInKey{}, &ok), http.MethodPost, c.endpoint, http.NoBody)
+	if err != nil {
+		return fmt.Errorf("ewsclient: handshake: %w", err)
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	resp, err := c.rt.RoundTrip(req)
+	if err != nil {
+		return fmt.Errorf("ewsclient: handshake: %w", err)
+	}
+	defer closeBody(resp)
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		return fmt.Errorf("ewsclient: handshake: %w", c.authError(resp))
+	case ok.Load():
+		return nil
+	}
+	return ErrNoHandshake
 }
 
 // Basic returns an Authenticator for HTTP Basic authentication, sent with every
@@ -62,8 +122,8 @@ func (a *basicAuth) token() string {
 	return base64.StdEncoding.EncodeToString([]byte(a.user + ":" + a.password))
 }
 
-// secrets lists what must never appear in traces and error text.
-func (a *basicAuth) secrets() []string {
+// Secrets lists what must never appear in traces and error text (SecretHolder).
+func (a *basicAuth) Secrets() []string {
 	return []string{a.password, a.token(), a.user + ":" + a.password}
 }
 

@@ -313,3 +313,118 @@ func TestCustomAuthenticator(t *testing.T) {
 		t.Fatalf("err %v (%+v)", err, ae)
 	}
 }
+
+// An unknown service account gets the very 401 a wrong password gets: same status, same
+// challenges, same error but for the name, so nothing can tell them apart, and the
+// error says so.
+func TestUnknownAccountLikeWrongPassword(t *testing.T) {
+	t.Parallel()
+	tg := simTarget(t, exchangesim.Options{}, exchangesim.ListenConfig{})
+	for _, tc := range []struct {
+		scheme         string
+		known, unknown ewsclient.Authenticator
+		knownUser      string
+		unknownUser    string
+	}{
+		{"Basic", ewsclient.Basic("svc-sync@contoso.com", "Wrong-Pass-1!"), ewsclient.Basic("ghost@contoso.com", "Wrong-Pass-1!"),
+			"svc-sync@contoso.com", "ghost@contoso.com"},
+		{"NTLM", ewsclient.NTLM(`CONTOSO\svc-sync`, "Wrong-Pass-1!"), ewsclient.NTLM(`CONTOSO\ghost`, "Wrong-Pass-1!"),
+			`CONTOSO\svc-sync`, `CONTOSO\ghost`},
+	} {
+		t.Run(tc.scheme, func(t *testing.T) {
+			t.Parallel()
+			answer := func(auth ewsclient.Authenticator) (*ewsclient.AuthError, string, int32) {
+				w := &wire{}
+				c := tg.client(t, auth, ewsclient.Options{DialContext: w.DialContext})
+				_, err := c.GetFolder(t.Context(), "alice@contoso.com", inboxReq())
+				var ae *ewsclient.AuthError
+				if !errors.As(err, &ae) {
+					t.Fatalf("err %v, want *AuthError", err)
+				}
+				return ae, err.Error(), w.requests.Load()
+			}
+			wrong, wrongMsg, wrongReqs := answer(tc.known)
+			ghost, ghostMsg, ghostReqs := answer(tc.unknown)
+			if !slices.Equal(wrong.Offered, ghost.Offered) || wrong.SchemeOffered() != ghost.SchemeOffered() || !ghost.SchemeOffered() {
+				t.Errorf("challenges differ: wrong password %v, unknown account %v", wrong.Offered, ghost.Offered)
+			}
+			if ghost.User != tc.unknownUser || strings.ReplaceAll(ghostMsg, tc.unknownUser, tc.knownUser) != wrongMsg {
+				t.Errorf("errors differ:\n wrong password:  %s\n unknown account: %s", wrongMsg, ghostMsg)
+			}
+			if !strings.Contains(ghostMsg, "does not exist") || !strings.Contains(ghostMsg, "alike") {
+				t.Errorf("the error does not say both are answered alike: %s", ghostMsg)
+			}
+			if wrongReqs != ghostReqs {
+				t.Errorf("%d requests for a wrong password, %d for an unknown account", wrongReqs, ghostReqs)
+			}
+		})
+	}
+}
+
+// Handshake verifies NTLM credentials on an empty request and leaves the connection
+// signed in for the next call; a refusal costs one failed logon and no operation. Basic
+// has no handshake: nothing is sent.
+func TestHandshake(t *testing.T) {
+	t.Parallel()
+	tg := simTarget(t, exchangesim.Options{}, exchangesim.ListenConfig{})
+
+	t.Run("NTLM accepted", func(t *testing.T) {
+		t.Parallel()
+		w := &wire{}
+		c := tg.client(t, tg.ntlm(), ewsclient.Options{DialContext: w.DialContext})
+		if err := c.Handshake(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n := w.requests.Load(); n != 2 {
+			t.Errorf("%d requests for a handshake, want 2 (NEGOTIATE, AUTHENTICATE)", n)
+		}
+		mustInbox(t, c, "alice@contoso.com")
+		if d, n, r := w.dials.Load(), w.negotiates.Load(), w.requests.Load(); d != 1 || n != 1 || r != 3 {
+			t.Errorf("%d connections, %d handshakes, %d requests; want 1, 1, 3: the call reuses the signed-in connection", d, n, r)
+		}
+	})
+
+	for _, tc := range []struct {
+		name string
+		auth ewsclient.Authenticator
+	}{
+		{"NTLM wrong password", ewsclient.NTLM(`CONTOSO\svc-sync`, "Wrong-Pass-1!")},
+		{"NTLM unknown account", ewsclient.NTLM(`CONTOSO\ghost`, "Wrong-Pass-1!")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := &wire{}
+			c := tg.client(t, tc.auth, ewsclient.Options{DialContext: w.DialContext})
+			err := c.Handshake(t.Context())
+			var ae *ewsclient.AuthError
+			if !errors.As(err, &ae) || !ae.SchemeOffered() || strings.Contains(err.Error(), "Wrong-Pass-1!") {
+				t.Fatalf("err %v, want *AuthError", err)
+			}
+			if n := w.requests.Load(); n != 2 {
+				t.Errorf("%d requests, want 2: one handshake, not retried", n)
+			}
+		})
+	}
+
+	t.Run("NTLM not offered", func(t *testing.T) {
+		t.Parallel()
+		basicOnly := simTarget(t, exchangesim.Options{Auth: exchangesim.AuthOptions{Basic: true}}, exchangesim.ListenConfig{})
+		c := basicOnly.client(t, basicOnly.ntlm(), ewsclient.Options{})
+		var ae *ewsclient.AuthError
+		if err := c.Handshake(t.Context()); !errors.As(err, &ae) || ae.SchemeOffered() {
+			t.Fatalf("err %v, want an *AuthError saying NTLM is not offered", err)
+		}
+	})
+
+	t.Run("Basic has none", func(t *testing.T) {
+		t.Parallel()
+		w := &wire{}
+		c := tg.client(t, tg.basic(), ewsclient.Options{DialContext: w.DialContext})
+		if err := c.Handshake(t.Context()); !errors.Is(err, ewsclient.ErrNoHandshake) {
+			t.Fatalf("err %v, want ErrNoHandshake", err)
+		}
+		if n := w.dials.Load(); n != 0 {
+			t.Errorf("%d connections: nothing should be sent", n)
+		}
+	})
+}

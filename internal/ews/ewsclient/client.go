@@ -99,7 +99,6 @@ type Client struct {
 	opts     Options
 	tls      *tls.Config
 	tracer   *tracer
-	redactor *strings.Replacer
 	rt       http.RoundTripper
 	version  atomic.Pointer[ews.ServerVersionInfo]
 }
@@ -156,12 +155,12 @@ func New(endpoint string, auth Authenticator, opts Options) (*Client, error) {
 	if opts.Transport != nil && (opts.RootCAs != nil || opts.CAFile != "" || opts.InsecureSkipVerify || opts.DialContext != nil || opts.Proxy != nil) {
 		return nil, errors.New("ewsclient: Options.Transport excludes the TLS, dial and proxy options")
 	}
-	c := &Client{endpoint: u.String(), auth: auth, opts: opts, redactor: newRedactor(auth)}
+	c := &Client{endpoint: u.String(), auth: auth, opts: opts}
 	if c.tls, err = tlsConfig(&opts); err != nil {
 		return nil, fmt.Errorf("ewsclient: %w", err)
 	}
 	if opts.Trace != nil {
-		c.tracer = newTracer(opts.Trace, c.redactor)
+		c.tracer = newTracer(opts.Trace, c.redact)
 	}
 	c.rt = auth.Transport(c.newBase)
 	return c, nil
@@ -278,16 +277,21 @@ func (c *Client) send(ctx context.Context, mailbox, op string, body []byte, idem
 		return resp, nil
 	case http.StatusUnauthorized:
 		defer closeBody(resp)
-		e := &AuthError{Scheme: c.auth.Scheme(), Offered: offeredSchemes(resp.Header)}
-		if u, ok := c.auth.(interface{ Username() string }); ok {
-			e.User = u.Username()
-		}
-		return nil, e
+		return nil, c.authError(resp)
 	case http.StatusServiceUnavailable:
 		he := c.httpError(resp)
 		return nil, &ThrottledError{HTTPStatus: resp.StatusCode, BackOff: c.retryAfter(resp.Header), Err: he}
 	}
 	return nil, c.httpError(resp)
+}
+
+// authError describes a final 401.
+func (c *Client) authError(resp *http.Response) *AuthError {
+	e := &AuthError{Scheme: c.auth.Scheme(), Offered: offeredSchemes(resp.Header)}
+	if u, ok := c.auth.(interface{ Username() string }); ok {
+		e.User = u.Username()
+	}
+	return e
 }
 
 // httpError reads the start of an unexpected answer and closes it.
@@ -302,11 +306,13 @@ func (c *Client) httpError(resp *http.Response) *HTTPError {
 	return e
 }
 
+// redact removes the Authenticator's secrets (SecretHolder) from s. The secrets are
+// asked for each time, so that a token source's current token is the one removed.
 func (c *Client) redact(s string) string {
-	if c.redactor == nil {
-		return s
+	if r := newRedactor(c.auth); r != nil {
+		return r.Replace(s)
 	}
-	return c.redactor.Replace(s)
+	return s
 }
 
 // retryAfter parses Retry-After: seconds or an HTTP date.

@@ -12,10 +12,12 @@
 //
 // # Authentication
 //
-// Basic and NTLM implement Authenticator; an OAuth bearer source can implement it too.
-// NTLM authenticates connections, not requests: the client keeps each connection in its
-// own HTTP/1.1 transport and gives it to one request at a time, so that each connection
-// is authenticated once, whatever the concurrency.
+// Basic and NTLM implement Authenticator; an OAuth bearer source can implement it too,
+// and SecretHolder, so that its token is redacted from traces and errors as the
+// passwords of Basic and NTLM are. NTLM authenticates connections, not requests: the
+// client keeps each connection in its own HTTP/1.1 transport and gives it to one request
+// at a time, so that each connection is authenticated once, whatever the concurrency.
+// Client.Handshake verifies NTLM credentials before any operation is sent.
 //
 // # Errors
 //
@@ -23,11 +25,11 @@
 //
 //   - *ews.ResponseError: a SOAP fault (Fault true), or the error message of an
 //     operation answered by one message (SyncFolderItems, SyncFolderHierarchy, Subscribe,
-//     GetEvents, Unsubscribe, ExpandDL, GetRoomLists, GetRooms). ews.Code(err) gives its
-//     code. Batch operations (GetFolder, GetItem, FindItem, FindFolder, CreateItem,
-//     UpdateItem, DeleteItem, ConvertId, ResolveNames, GetUserAvailability) return the
-//     response whenever the request as a whole succeeded: read each message's error with
-//     MessageErr.
+//     GetEvents, Unsubscribe, ExpandDL, GetRoomLists, GetRooms, GetServerTimeZones).
+//     ews.Code(err) gives its code. Batch operations (GetFolder, GetItem, FindItem,
+//     FindFolder, CreateItem, UpdateItem, DeleteItem, SendItem, ConvertId, ResolveNames,
+//     GetUserAvailability) return the response whenever the request as a whole
+//     succeeded: read each message's error with MessageErr.
 //   - *ThrottledError: ErrorServerBusy, ErrorExceededConnectionCount or HTTP 503 after
 //     the retries; it carries the back-off the server asked for and unwraps to the
 //     *ews.ResponseError (or *HTTPError).

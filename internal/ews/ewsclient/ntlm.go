@@ -1,6 +1,7 @@
 package ewsclient
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -42,7 +43,8 @@ func (a *ntlmAuth) Username() string { return a.user }
 func (a *ntlmAuth) String() string   { return "NTLM(" + a.user + ")" }
 func (a *ntlmAuth) GoString() string { return a.String() }
 
-func (a *ntlmAuth) secrets() []string {
+// Secrets lists what must never appear in traces and error text (SecretHolder).
+func (a *ntlmAuth) Secrets() []string {
 	return []string{a.password, base64.StdEncoding.EncodeToString([]byte(a.user + ":" + a.password)), a.user + ":" + a.password}
 }
 
@@ -133,6 +135,9 @@ func (t *ntlmTransport) roundTrip(l *ntlmConn, req *http.Request) (*http.Respons
 	if l.isAuthed() {
 		resp, err := l.rt.RoundTrip(req)
 		if err != nil || resp.StatusCode != http.StatusUnauthorized {
+			if err == nil {
+				signedIn(req.Context())
+			}
 			return resp, err
 		}
 		// The server no longer knows this connection (it was replaced without a new
@@ -224,7 +229,21 @@ func (t *ntlmTransport) handshake(l *ntlmConn, req *http.Request, first bool) (r
 		return resp, false, nil
 	}
 	l.ok, l.authedAt = true, now
+	signedIn(req.Context())
 	return resp, false, nil
+}
+
+// connectionBound marks NTLM as a scheme with a handshake of its own (Client.Handshake).
+func (a *ntlmAuth) connectionBound() {}
+
+// signedInKey carries, in a request's context, the flag that Client.Handshake reads: set
+// when the request went out on a connection the server had signed in.
+type signedInKey struct{}
+
+func signedIn(ctx context.Context) {
+	if f, ok := ctx.Value(signedInKey{}).(*atomic.Bool); ok {
+		f.Store(true)
+	}
 }
 
 // bodyOf returns a fresh copy of the request body for one more send.

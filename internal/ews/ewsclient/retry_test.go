@@ -286,3 +286,46 @@ func TestRetryHonoursContext(t *testing.T) {
 		}
 	})
 }
+
+// Retry-After in its HTTP-date form: the client waits until that time by its clock (a
+// date already past means no wait of the server's, so the exponential delay applies),
+// and a *ThrottledError carries what is left of it.
+func TestRetryAfterHTTPDate(t *testing.T) {
+	t.Parallel()
+	tg := simTarget(t, exchangesim.Options{}, exchangesim.ListenConfig{})
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	date := func(d time.Duration) string { return now.Add(d).Format(http.TimeFormat) }
+	for _, tc := range []struct {
+		name  string
+		after string
+		wait  time.Duration
+	}{
+		{"in 9 seconds", date(9 * time.Second), 9 * time.Second},
+		{"in 2 minutes, the longest wait", date(2 * time.Minute), 2 * time.Minute},
+		{"already past", date(-time.Hour), time.Second},
+		{"not a date", "soon", time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFront(t, tg.URL, unavailable(tc.after))
+			s := &sleeps{}
+			c := newClient(t, f.ewsURL(), tg.basic(), ewsclient.Options{Sleep: s.Sleep, Now: clock, Rand: func() float64 { return 0 }})
+			mustInbox(t, c, "alice@contoso.com")
+			if got := s.get(); !slices.Equal(got, []time.Duration{tc.wait}) {
+				t.Errorf("waits %v, want [%v]", got, tc.wait)
+			}
+		})
+	}
+
+	t.Run("given up: the error carries the back-off", func(t *testing.T) {
+		t.Parallel()
+		f := newFront(t, tg.URL, unavailable(date(42*time.Second)))
+		c := newClient(t, f.ewsURL(), tg.basic(), ewsclient.Options{Now: clock, MaxRetries: -1})
+		_, err := c.GetFolder(t.Context(), "alice@contoso.com", inboxReq())
+		var te *ewsclient.ThrottledError
+		if !errors.As(err, &te) || te.HTTPStatus != http.StatusServiceUnavailable || te.BackOff != 42*time.Second {
+			t.Fatalf("err %v (%+v), want a ThrottledError with a back-off of 42s", err, te)
+		}
+	})
+}

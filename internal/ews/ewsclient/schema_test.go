@@ -78,6 +78,9 @@ func TestRequestsValidate(t *testing.T) {
 				MailboxDataArray: []ews.MailboxData{{Email: ews.AvailabilityAddress{Address: mb}, AttendeeType: ews.AttendeeRequired}},
 				FreeBusyViewOptions: &ews.FreeBusyViewOptions{TimeWindow: ews.TimeWindow{StartTime: ews.Local(start), EndTime: ews.Local(start.Add(24 * time.Hour))},
 					MergedFreeBusyIntervalInMinutes: &interval, RequestedView: ews.ViewFreeBusy}})
+			c.GetServerTimeZones(ctx, mb, &ews.GetServerTimeZonesRequest{Ids: []string{"W. Europe Standard Time"}})
+			c.SendItem(ctx, mb, &ews.SendItemRequest{SaveItemToFolder: ews.Bool(true), ItemIds: ews.ItemIds{Ids: []ews.BaseItemId{item}},
+				SavedItemFolderId: &ews.FolderIds{Ids: []ews.BaseFolderId{ews.DistinguishedFolder("sentitems")}}})
 			c.ExpandDL(ctx, mb, &ews.ExpandDLRequest{Mailbox: ews.EmailAddress{EmailAddress: "sales@contoso.com"}})
 			c.ConvertId(ctx, mb, &ews.ConvertIdRequest{DestinationFormat: ews.IdFormatHexEntryId,
 				SourceIds: ews.AlternateIds{Ids: []ews.AlternateId{ews.NewAlternateId(ews.IdFormatEwsId, item.Id, mb)}}})
@@ -90,8 +93,8 @@ func TestRequestsValidate(t *testing.T) {
 
 			rec.mu.Lock()
 			defer rec.mu.Unlock()
-			if len(rec.bodies) != 19 {
-				t.Errorf("%d operations recorded, want 19", len(rec.bodies))
+			if len(rec.bodies) != 21 {
+				t.Errorf("%d operations recorded, want 21", len(rec.bodies))
 			}
 			dir := t.TempDir()
 			var paths []string

@@ -21,34 +21,32 @@ const traceBodyMax = 1 << 20
 // handshakes included, with credentials redacted. Each exchange is numbered; writes
 // are serialized so that concurrent requests do not interleave within a block.
 type tracer struct {
-	w       io.Writer
-	mu      sync.Mutex
-	seq     atomic.Int64
-	secrets *strings.Replacer // nil if the Authenticator names no secrets
+	w      io.Writer
+	mu     sync.Mutex
+	seq    atomic.Int64
+	redact func(string) string // removes the Authenticator's secrets
 }
 
-func newTracer(w io.Writer, r *strings.Replacer) *tracer {
-	return &tracer{w: w, secrets: r}
+func newTracer(w io.Writer, redact func(string) string) *tracer {
+	return &tracer{w: w, redact: redact}
 }
 
 func (t *tracer) write(s string) {
-	if t.secrets != nil {
-		s = t.secrets.Replace(s)
-	}
+	s = t.redact(s)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	io.WriteString(t.w, s)
 }
 
-// newRedactor returns a replacer of the secrets a (built-in) Authenticator holds, or
-// nil.
+// newRedactor returns a replacer of the secrets an Authenticator holds (SecretHolder),
+// or nil.
 func newRedactor(a Authenticator) *strings.Replacer {
-	s, ok := a.(interface{ secrets() []string })
+	s, ok := a.(SecretHolder)
 	if !ok {
 		return nil
 	}
 	var pairs []string
-	secrets := s.secrets()
+	secrets := slices.Clone(s.Secrets())
 	// Longest first, so that a secret containing another is replaced whole.
 	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	for _, x := range secrets {

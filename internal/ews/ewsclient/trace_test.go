@@ -136,3 +136,71 @@ func TestHTTPErrorRedacted(t *testing.T) {
 	}
 	assertNoSecrets(t, "error", err.Error(), secretsOf("svc@contoso.com", "Secret-Pass-1"))
 }
+
+// tokenSource is a bearer Authenticator whose token is refreshed, as an OAuth source's
+// is; it implements SecretHolder with the token of the moment.
+type tokenSource struct {
+	mu    sync.Mutex
+	token string
+}
+
+func (s *tokenSource) Scheme() string { return "Bearer" }
+
+func (s *tokenSource) Secrets() []string { return []string{s.current()} }
+
+func (s *tokenSource) current() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.token
+}
+
+func (s *tokenSource) refresh(token string) {
+	s.mu.Lock()
+	s.token = token
+	s.mu.Unlock()
+}
+
+func (s *tokenSource) Transport(newBase func(ewsclient.TransportOptions) http.RoundTripper) http.RoundTripper {
+	base := newBase(ewsclient.TransportOptions{})
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+s.current())
+		return base.RoundTrip(r)
+	})
+}
+
+// A third-party Authenticator's secrets (SecretHolder) are redacted from errors and
+// traces like the built-in ones' passwords, token refreshes included; without
+// SecretHolder, an echoed token shows.
+func TestSecretHolderRedaction(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, "<html>Access denied for the token %s</html>", strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	}))
+	t.Cleanup(srv.Close)
+
+	src := &tokenSource{token: "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.first"}
+	var trace syncBuffer
+	c := newClient(t, srv.URL, src, ewsclient.Options{Trace: &trace})
+	for _, token := range []string{src.current(), "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.refreshed"} {
+		src.refresh(token)
+		_, err := c.GetFolder(t.Context(), "alice@contoso.com", inboxReq())
+		var he *ewsclient.HTTPError
+		if !errors.As(err, &he) || he.Status != http.StatusForbidden || !strings.Contains(he.Body, "Access denied for the token [redacted]") {
+			t.Fatalf("err %v", err)
+		}
+		assertNoSecrets(t, "error", err.Error(), []string{token})
+		assertNoSecrets(t, "trace", trace.String(), []string{token})
+	}
+	if !strings.Contains(trace.String(), "Access denied for the token [redacted]") {
+		t.Errorf("the trace lacks the redacted body:\n%s", trace.String())
+	}
+
+	// The same Authenticator without SecretHolder: nothing tells the client what to hide.
+	plain := newClient(t, srv.URL, bearer{"plain-token-123"}, ewsclient.Options{})
+	if _, err := plain.GetFolder(t.Context(), "alice@contoso.com", inboxReq()); err == nil || !strings.Contains(err.Error(), "plain-token-123") {
+		t.Errorf("err %v: expected the echoed token, which nothing redacts", err)
+	}
+}
