@@ -30,6 +30,8 @@ type simFlags struct {
 	throttle     exchangesim.ThrottlePolicy
 	faults       exchangesim.Faults
 	errorRates   string
+	moving       string
+	stateTTL     time.Duration
 	autodiscover string
 	adRedirects  string
 	adHTTP       bool
@@ -65,6 +67,8 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.faults.ErrorCode, "error-code", "", "injected failure: an EWS code (default ErrorServerBusy) or HTTP503")
 	fs.IntVar(&f.faults.BackOffMS, "back-off", 0, "BackOffMilliseconds of injected ErrorServerBusy")
 	fs.Float64Var(&f.faults.DropRate, "drop-rate", 0, "probability of dropping a connection without an answer")
+	fs.StringVar(&f.moving, "mailbox-move-in-progress", "", "mailboxes being moved: every EWS request acting on ADDR[,ADDR…] fails with ErrorMailboxMoveInProgress")
+	fs.DurationVar(&f.stateTTL, "sync-state-ttl", 0, "expire sync states: one issued longer ago than this (e.g. 10m) gets ErrorInvalidSyncStateData and the client must resync from scratch (0: never; to expire a mailbox's states at once, POST /sim/api/mailboxes/ADDR/expire-sync-states)")
 	fs.StringVar(&f.autodiscover, "autodiscover", "pox,soap,json", "enabled Autodiscover endpoints: pox, soap, json (empty: none)")
 	fs.StringVar(&f.adRedirects, "autodiscover-redirect", "", "answer Autodiscover for MATCH with a redirect: MATCH=ADDRESS or MATCH=https://URL[,…] (MATCH: an address or a domain)")
 	fs.BoolVar(&f.adHTTP, "autodiscover-http-redirect", false, "serve the HTTP redirect method: plain-HTTP GET of autodiscover.xml answers 302 to https")
@@ -95,7 +99,11 @@ func (f *simFlags) options(logger *slog.Logger) (exchangesim.Options, error) {
 		}
 		opts.Scenario = sc
 	}
-	for _, m := range splitList(f.auth) {
+	methods := splitList(f.auth)
+	if len(methods) == 0 {
+		return opts, errors.New("--auth: name at least one method (basic, ntlm)")
+	}
+	for _, m := range methods {
 		switch m {
 		case "basic":
 			opts.Auth.Basic = true
@@ -141,16 +149,31 @@ func (f *simFlags) options(logger *slog.Logger) (exchangesim.Options, error) {
 		}
 		opts.Autodiscover.Redirects = append(opts.Autodiscover.Redirects, r)
 	}
+	opts.Faults.MovingMailboxes = splitList(f.moving)
+	if f.stateTTL < 0 {
+		return opts, errors.New("--sync-state-ttl must not be negative")
+	}
+	opts.Faults.SyncStateTTLMS = f.stateTTL.Milliseconds()
+	if f.stateTTL > 0 && opts.Faults.SyncStateTTLMS == 0 {
+		return opts, errors.New("--sync-state-ttl must be at least 1ms")
+	}
 	if f.errorRates != "" {
 		opts.Faults.ErrorRate = map[string]float64{}
-		for _, kv := range splitList(f.errorRates) {
+		// Operation names are case-sensitive, as in EWS: do not lower-case them.
+		for _, kv := range strings.Split(f.errorRates, ",") {
+			if kv = strings.TrimSpace(kv); kv == "" {
+				continue
+			}
 			op, p, ok := strings.Cut(kv, "=")
 			rate, err := strconv.ParseFloat(p, 64)
 			if !ok || err != nil || rate < 0 || rate > 1 {
 				return opts, fmt.Errorf("--error-rate: %q is not OP=P with 0 ≤ P ≤ 1", kv)
 			}
-			opts.Faults.ErrorRate[op] = rate
+			opts.Faults.ErrorRate[strings.TrimSpace(op)] = rate
 		}
+	}
+	if err := opts.Faults.Validate(); err != nil {
+		return opts, err
 	}
 	return opts, nil
 }

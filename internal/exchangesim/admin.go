@@ -1,6 +1,7 @@
 package exchangesim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -310,22 +311,33 @@ func (s *Simulator) adminExpire(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// adminSetFaults changes the injected faults. Only the fields the body names change
+// (error_rate and mailbox_move_in_progress are replaced as a whole when named); `{}`
+// changes nothing, and a field set to its zero value (0, "", [] or {}) turns it off.
 func (s *Simulator) adminSetFaults(w http.ResponseWriter, r *http.Request) {
-	var f Faults
-	if !decodeJSON(w, r, &f) {
+	var raw json.RawMessage
+	if !decodeJSON(w, r, &raw) {
 		return
 	}
-	if f.LatencyMS < 0 || f.JitterMS < 0 || f.DropRate < 0 || f.DropRate > 1 {
-		writeError(w, http.StatusBadRequest, errors.New("latency and jitter must be ≥ 0 and drop_rate within [0, 1]"))
-		return
-	}
-	for op, p := range f.ErrorRate {
-		if p < 0 || p > 1 {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("error_rate[%s] must be within [0, 1]", op))
-			return
+	f, err := s.faults.update(func(f *Faults) error {
+		keys, err := objectKeys(raw)
+		if err != nil {
+			return err
 		}
+		// Named reference fields are replaced, not merged into (encoding/json would add
+		// to the current map and overwrite the current slice's backing array).
+		if _, ok := keys["error_rate"]; ok {
+			f.ErrorRate = nil
+		}
+		if _, ok := keys["mailbox_move_in_progress"]; ok {
+			f.MovingMailboxes = nil
+		}
+		return mergeJSON(raw, f)
+	})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
 	}
-	s.faults.set(f)
 	writeJSON(w, http.StatusOK, f)
 }
 
@@ -334,16 +346,49 @@ func (s *Simulator) adminThrottle(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"policy": pol, "stats": stats})
 }
 
+// adminSetThrottle changes the throttling policy. Only the fields the body names change;
+// the others keep the values they were last set to (a field never set keeps following
+// its default, e.g. burst one second's worth of rate_per_second).
 func (s *Simulator) adminSetThrottle(w http.ResponseWriter, r *http.Request) {
-	var p ThrottlePolicy
-	if !decodeJSON(w, r, &p) {
+	var raw json.RawMessage
+	if !decodeJSON(w, r, &raw) {
 		return
 	}
-	if p.ChargeTo != "" && p.ChargeTo != ChargeTarget && p.ChargeTo != ChargeCaller {
-		writeError(w, http.StatusBadRequest, errors.New("charge_to must be target or caller"))
+	pol, err := s.throttle.update(func(p *ThrottlePolicy) error {
+		if _, err := objectKeys(raw); err != nil {
+			return err
+		}
+		if err := mergeJSON(raw, p); err != nil {
+			return err
+		}
+		if p.ChargeTo != "" && p.ChargeTo != ChargeTarget && p.ChargeTo != ChargeCaller {
+			return errors.New("charge_to must be target or caller")
+		}
+		return nil
+	})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	s.throttle.setPolicy(p)
-	pol, _ := s.throttle.snapshot()
 	writeJSON(w, http.StatusOK, pol)
+}
+
+// objectKeys returns the members of the JSON object raw.
+func objectKeys(raw json.RawMessage) (map[string]json.RawMessage, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil || keys == nil {
+		return nil, errors.New("invalid JSON body: want an object")
+	}
+	return keys, nil
+}
+
+// mergeJSON decodes the JSON object raw onto dst: the fields it names change, the others
+// keep their values. Unknown fields are an error.
+func mergeJSON(raw json.RawMessage, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return fmt.Errorf("invalid JSON body: %w", err)
+	}
+	return nil
 }

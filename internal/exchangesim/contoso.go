@@ -12,7 +12,9 @@ const (
 //   - svc-sync@contoso.com (password DefaultServicePassword): mailbox and license,
 //     ApplicationImpersonation over the management scope "Sales";
 //   - svc-norole@contoso.com: mailbox, no role;
-//   - svc-nombx@contoso.com: ApplicationImpersonation over "Sales", no mailbox, no license;
+//   - svc-nombx@contoso.com: ApplicationImpersonation over "Sales", no mailbox, no license
+//     (so GetRoomLists and GetRooms it calls as itself answer ErrorNameResolutionNoMailbox;
+//     see roomsAllowed);
 //   - alice, bob, carol, dave, erin @contoso.com (password DefaultUserPassword): Alice
 //     Anderson, Bob Brown, Carol Clark, Dave Davis, Erin Evans, each with exactly 50 Inbox
 //     messages, 10 Sent Items, 20 Calendar events and 10 Contacts; bob is outside "Sales";

@@ -2,6 +2,8 @@ package exchangesim
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -13,7 +15,8 @@ import (
 
 // Faults configures failures the simulator injects into EWS requests, so clients can be
 // tested against a slow or unreliable Exchange. The zero value injects nothing. It is set
-// with flags at start and changed at run time through the admin API.
+// with flags at start and changed at run time through the admin API (PUT
+// /sim/api/faults changes the fields its body names and keeps the others).
 type Faults struct {
 	// LatencyMS delays every EWS request by this many milliseconds, plus a uniformly
 	// random extra of up to JitterMS.
@@ -21,32 +24,75 @@ type Faults struct {
 	JitterMS  int `json:"jitter_ms"`
 	// ErrorRate maps an operation name (or "*" for all) to the probability that a request
 	// fails with ErrorCode.
-	ErrorRate map[string]float64 `json:"error_rate,omitempty"`
+	ErrorRate map[string]float64 `json:"error_rate"`
 	// ErrorCode is the injected error: an EWS code sent as a fault (default
 	// ErrorServerBusy, with a back-off of BackOffMS), or "HTTP503" for a bare 503.
-	ErrorCode string `json:"error_code,omitempty"`
-	BackOffMS int    `json:"back_off_ms,omitempty"`
+	ErrorCode string `json:"error_code"`
+	BackOffMS int    `json:"back_off_ms"`
 	// DropRate is the probability that the connection is closed without an answer.
 	DropRate float64 `json:"drop_rate"`
 	// MovingMailboxes answer every request with ErrorMailboxMoveInProgress.
-	MovingMailboxes []string `json:"mailbox_move_in_progress,omitempty"`
+	MovingMailboxes []string `json:"mailbox_move_in_progress"`
+	// SyncStateTTLMS makes sync states expire: a SyncFolderItems or SyncFolderHierarchy
+	// state issued more than this many milliseconds ago (by the simulator's clock) gets
+	// ErrorInvalidSyncStateData, as when Exchange has lost it, and the client must sync
+	// again from scratch. 0 keeps states forever. Every sync returns a fresh state, so
+	// only a client that leaves a state unused for that long meets it. (To expire one
+	// mailbox's states at once, POST /sim/api/mailboxes/{addr}/expire-sync-states.)
+	SyncStateTTLMS int64 `json:"sync_state_ttl_ms"`
 }
 
-// faultInjector applies Faults with its own seeded randomness.
+// Validate reports settings that make no sense (negative durations, rates outside [0, 1]).
+func (f *Faults) Validate() error {
+	if f.LatencyMS < 0 || f.JitterMS < 0 || f.BackOffMS < 0 || f.SyncStateTTLMS < 0 {
+		return errors.New("latency_ms, jitter_ms, back_off_ms and sync_state_ttl_ms must be ≥ 0")
+	}
+	if f.DropRate < 0 || f.DropRate > 1 {
+		return errors.New("drop_rate must be within [0, 1]")
+	}
+	for op, p := range f.ErrorRate {
+		if p < 0 || p > 1 {
+			return fmt.Errorf("error_rate[%s] must be within [0, 1]", op)
+		}
+	}
+	return nil
+}
+
+func (f *Faults) syncStateTTL() time.Duration {
+	return time.Duration(f.SyncStateTTLMS) * time.Millisecond
+}
+
+// faultInjector applies Faults with its own seeded randomness. The parts that act
+// elsewhere (the World's sync state TTL) are handed to onChange, under the lock, so that
+// concurrent changes apply in one order.
 type faultInjector struct {
-	mu  sync.Mutex
-	f   Faults
-	rnd *rand.Rand
+	mu       sync.Mutex
+	f        Faults
+	rnd      *rand.Rand
+	onChange func(Faults)
 }
 
-func newFaultInjector(f Faults, seed uint64) *faultInjector {
-	return &faultInjector{f: f, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+func newFaultInjector(f Faults, seed uint64, onChange func(Faults)) *faultInjector {
+	fi := &faultInjector{f: f, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), onChange: onChange}
+	onChange(f)
+	return fi
 }
 
-func (fi *faultInjector) set(f Faults) {
+// update applies change to a copy of the current faults and installs the result if
+// change and validation succeed.
+func (fi *faultInjector) update(change func(*Faults) error) (Faults, error) {
 	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	f := fi.f
+	if err := change(&f); err != nil {
+		return fi.f, err
+	}
+	if err := f.Validate(); err != nil {
+		return fi.f, err
+	}
 	fi.f = f
-	fi.mu.Unlock()
+	fi.onChange(f)
+	return f, nil
 }
 
 func (fi *faultInjector) get() Faults {

@@ -121,16 +121,6 @@ func validSID(s string) bool {
 	return true
 }
 
-// MayGetRooms reports whether the caller may retrieve room lists and rooms. The product's
-// admin guide: a service account without a mailbox cannot; Exchange answers its
-// GetRoomLists with ErrorNonExistentMailbox (per message), which the operation layer sends.
-func (w *World) MayGetRooms(caller string) bool {
-	w.dir.mu.RLock()
-	defer w.dir.mu.RUnlock()
-	u := w.dir.lookup(caller)
-	return u != nil && u.HasMailbox
-}
-
 // RoomLists returns the room lists (GetRoomLists), sorted by SMTP address.
 func (d *Directory) RoomLists() []Group {
 	var out []Group

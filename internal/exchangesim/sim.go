@@ -31,6 +31,10 @@ var (
 // EWSPath is where the simulator serves EWS (matched case-insensitively, as IIS does).
 const EWSPath = "/EWS/Exchange.asmx"
 
+// defaultBodyReadTimeout is how long a request may take to arrive by default: IIS's
+// connectionTimeout and http.sys's EntityBody timer, both 120 seconds.
+const defaultBodyReadTimeout = 2 * time.Minute
+
 // AdminPrefix is where the simulator's JSON admin API lives.
 const AdminPrefix = "/sim/api/"
 
@@ -69,6 +73,12 @@ type Options struct {
 	// LegacyImpersonationDenied answers callers with no impersonation role with
 	// ErrorImpersonationDenied (Exchange 2007) instead of ErrorImpersonateUserDenied.
 	LegacyImpersonationDenied bool
+	// BodyReadTimeout bounds how long a request (headers and body) may take to arrive; a
+	// slower client has its connection closed without an answer, as http.sys does when its
+	// EntityBody timer expires. 0 means 2 minutes (IIS's default connectionTimeout);
+	// negative disables the limit. It does not limit the answer: GetStreamingEvents
+	// responses and injected latency may last longer.
+	BodyReadTimeout time.Duration
 	// Logger receives the simulator's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -89,6 +99,34 @@ type Simulator struct {
 	subs   *subscriptions
 }
 
+// The handler serves an operation only if the Simulator implements its …Backend interface
+// (it checks at run time), so a changed method signature would silently turn the operation
+// into "not implemented". These assertions make it a compile error instead.
+var (
+	_ ewsserver.Backend                    = (*Simulator)(nil)
+	_ ewsserver.ConvertIdBackend           = (*Simulator)(nil)
+	_ ewsserver.CreateItemBackend          = (*Simulator)(nil)
+	_ ewsserver.DeleteItemBackend          = (*Simulator)(nil)
+	_ ewsserver.ExpandDLBackend            = (*Simulator)(nil)
+	_ ewsserver.FindFolderBackend          = (*Simulator)(nil)
+	_ ewsserver.FindItemBackend            = (*Simulator)(nil)
+	_ ewsserver.GetEventsBackend           = (*Simulator)(nil)
+	_ ewsserver.GetFolderBackend           = (*Simulator)(nil)
+	_ ewsserver.GetItemBackend             = (*Simulator)(nil)
+	_ ewsserver.GetRoomListsBackend        = (*Simulator)(nil)
+	_ ewsserver.GetRoomsBackend            = (*Simulator)(nil)
+	_ ewsserver.GetServerTimeZonesBackend  = (*Simulator)(nil)
+	_ ewsserver.GetStreamingEventsBackend  = (*Simulator)(nil)
+	_ ewsserver.GetUserAvailabilityBackend = (*Simulator)(nil)
+	_ ewsserver.ResolveNamesBackend        = (*Simulator)(nil)
+	_ ewsserver.SendItemBackend            = (*Simulator)(nil)
+	_ ewsserver.SubscribeBackend           = (*Simulator)(nil)
+	_ ewsserver.SyncFolderHierarchyBackend = (*Simulator)(nil)
+	_ ewsserver.SyncFolderItemsBackend     = (*Simulator)(nil)
+	_ ewsserver.UnsubscribeBackend         = (*Simulator)(nil)
+	_ ewsserver.UpdateItemBackend          = (*Simulator)(nil)
+)
+
 // New builds the simulator's world and handlers.
 func New(opts Options) (*Simulator, error) {
 	if opts.Clock == nil {
@@ -102,6 +140,12 @@ func New(opts Options) (*Simulator, error) {
 	}
 	if !opts.Auth.Basic && !opts.Auth.NTLM {
 		opts.Auth = AuthOptions{Basic: true, NTLM: true}
+	}
+	if opts.BodyReadTimeout == 0 {
+		opts.BodyReadTimeout = defaultBodyReadTimeout
+	}
+	if err := opts.Faults.Validate(); err != nil {
+		return nil, fmt.Errorf("exchangesim: faults: %w", err)
 	}
 	sc := opts.Scenario
 	if sc == nil {
@@ -117,7 +161,7 @@ func New(opts Options) (*Simulator, error) {
 		name:     sc.Name,
 		world:    world,
 		throttle: newThrottle(opts.Clock, opts.Throttle),
-		faults:   newFaultInjector(opts.Faults, opts.Seed),
+		faults:   newFaultInjector(opts.Faults, opts.Seed, func(f Faults) { world.SetSyncStateTTL(f.syncStateTTL()) }),
 		logger:   opts.Logger,
 	}
 	s.subs = newSubscriptions(s)
@@ -202,8 +246,8 @@ type ListenConfig struct {
 	Addr string
 	// TLS serves HTTPS with a generated CA and certificate.
 	TLS bool
-	// StateDir receives the CA certificate (ca.pem); empty means a new temporary
-	// directory.
+	// StateDir receives the CA certificate (ca.pem); it is created (mode 0700) if
+	// missing. Empty means a new temporary directory.
 	StateDir string
 	// Hosts are extra names for the certificate; the scenario's domains, their
 	// autodiscover./mail. hosts, localhost and the loopback addresses are always included.
@@ -227,10 +271,10 @@ type Server struct {
 	info    Info
 	addr    string   // the listener's host:port
 	domains []string // the scenario's domains
-	http  *http.Server
-	done  chan struct{}
-	err   error
-	certs *Certificates
+	http    *http.Server
+	done    chan struct{}
+	err     error
+	certs   *Certificates
 }
 
 // Info returns the server's URLs.
@@ -297,15 +341,18 @@ func (s *Simulator) Start(ctx context.Context, cfg ListenConfig) (*Server, error
 		}
 		dir := cfg.StateDir
 		if dir == "" {
-			if dir, err = os.MkdirTemp("", "mailbridge-sim-"); err != nil {
-				ln.Close()
-				return nil, err
-			}
+			dir, err = os.MkdirTemp("", "mailbridge-sim-")
+		} else {
+			err = os.MkdirAll(dir, 0o700)
+		}
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("exchangesim: state directory: %w", err)
 		}
 		srv.info.CACert = filepath.Join(dir, "ca.pem")
 		if err := os.WriteFile(srv.info.CACert, srv.certs.CAPEM, 0o644); err != nil {
 			ln.Close()
-			return nil, err
+			return nil, fmt.Errorf("exchangesim: %w", err)
 		}
 	}
 	base := scheme + "://" + ln.Addr().String()
@@ -332,10 +379,18 @@ func (s *Simulator) Start(ctx context.Context, cfg ListenConfig) (*Server, error
 	srv.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 30 * time.Second,
-		ConnContext:       s.auth.ConnContext,
-		ConnState:         s.auth.ConnState,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+		// ReadTimeout bounds the reading of a request, so that a client sending its body
+		// slowly cannot hold a handler. It does not cut long answers: net/http lifts the
+		// read deadline once the body has been read to its end (to watch for the client
+		// going away). There is no WriteTimeout, which would cut GetStreamingEvents
+		// responses; StreamWriter bounds each streamed write instead.
+		ReadTimeout: max(s.opts.BodyReadTimeout, 0),
+		// An idle keep-alive connection is closed after IIS's default connectionTimeout.
+		IdleTimeout: defaultBodyReadTimeout,
+		ConnContext: s.auth.ConnContext,
+		ConnState:   s.auth.ConnState,
+		BaseContext: func(net.Listener) context.Context { return ctx },
+		ErrorLog:    slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 		// NTLM is bound to a connection: no HTTP/2, as IIS refuses Windows auth over it.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"math"
 	"strings"
+	"time"
 
 	"github.com/mailbridge/mailbridge/internal/ews"
 )
@@ -28,11 +30,13 @@ import (
 // client still needs lies below it, so a state that is up to date is W plus a few ranges.
 //
 // Encoding (then base64): version, kind ('I' items, 'H' hierarchy), uvarints folder
-// number, epoch and W, the ranges above W, the ranges of idsGiven (see rangeSet), and a
-// 16-byte HMAC-SHA256 under the World's secret over the mailbox GUID and all of the above.
-// The MAC makes a corrupt, truncated or foreign (other mailbox, other World) state
-// detectable; folder, kind and epoch bind it to its folder and to the mailbox's current
-// sync epoch (see Mailbox.ExpireSyncStates).
+// number, epoch, issue time (Unix milliseconds of the World's clock) and W, the ranges
+// above W, the ranges of idsGiven (see rangeSet), and a 16-byte HMAC-SHA256 under the
+// World's secret over the mailbox GUID and all of the above. The MAC makes a corrupt,
+// truncated or foreign (other mailbox, other World) state detectable; folder, kind and
+// epoch bind it to its folder and to the mailbox's current sync epoch (see
+// Mailbox.ExpireSyncStates); the issue time lets states expire with age
+// (World.SetSyncStateTTL).
 
 // ChangeKind is the kind of a sync change.
 type ChangeKind int
@@ -76,11 +80,11 @@ type FolderChange struct {
 }
 
 const (
-	stateVersion      = 1
+	stateVersion      = 2
 	stateKindItems    = 'I'
 	stateKindFolders  = 'H'
 	stateMACLen       = 16
-	stateMinLen       = 2 + 5 + stateMACLen
+	stateMinLen       = 2 + 6 + stateMACLen
 	stateMaxBase64Len = 1 << 20
 )
 
@@ -256,6 +260,7 @@ func (m *Mailbox) encodeState(st *syncState) string {
 	b = append(b, stateVersion, st.kind)
 	b = binary.AppendUvarint(b, uint64(st.folder))
 	b = binary.AppendUvarint(b, uint64(st.epoch))
+	b = binary.AppendUvarint(b, uint64(max(m.w.now().UnixMilli(), 0)))
 	b = binary.AppendUvarint(b, st.w)
 	b = st.seen.appendTo(b, st.w+1)
 	b = st.ids.appendTo(b, 1)
@@ -296,10 +301,12 @@ func (m *Mailbox) decodeState(s string, bd stateBounds) (*syncState, error) {
 		return nil, errInvalidSyncState()
 	}
 	rest := body[2:]
-	var folder, epoch uint64
+	var folder, epoch, issued uint64
 	if folder, rest, err = readUvarint(rest); err == nil {
 		if epoch, rest, err = readUvarint(rest); err == nil {
-			st.w, rest, err = readUvarint(rest)
+			if issued, rest, err = readUvarint(rest); err == nil {
+				st.w, rest, err = readUvarint(rest)
+			}
 		}
 	}
 	if err == nil {
@@ -309,6 +316,10 @@ func (m *Mailbox) decodeState(s string, bd stateBounds) (*syncState, error) {
 		st.ids, rest, err = readRangeSet(rest, 1)
 	}
 	if err != nil || len(rest) != 0 || folder != uint64(bd.folder) || epoch != uint64(bd.epoch) {
+		return nil, errInvalidSyncState()
+	}
+	if ttl := m.w.syncStateTTL(); ttl > 0 && issued <= math.MaxInt64 &&
+		m.w.now().Sub(time.UnixMilli(int64(issued))) > ttl {
 		return nil, errInvalidSyncState()
 	}
 	// A state from the future (e.g. of an earlier World with the same secret) or one that

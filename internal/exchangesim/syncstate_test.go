@@ -523,8 +523,9 @@ func TestSyncItemsStateIsSmallAfterFullSync(t *testing.T) {
 	inbox := FolderByName("inbox")
 	r := newReplica()
 	r.syncToEnd(t, m, inbox, 7)
-	// version, kind, folder, epoch, W, no seen ranges, one id range, MAC.
-	if n := stateBytes(t, r.state); n > 32 {
+	// version, kind, folder, epoch, issue time (6 bytes), W, no seen ranges, one id
+	// range, MAC.
+	if n := stateBytes(t, r.state); n > 38 {
 		t.Fatalf("state after a full sync of 800 items is %d bytes", n)
 	}
 	items := folderItems(t, m, inbox)
@@ -539,7 +540,7 @@ func TestSyncItemsStateIsSmallAfterFullSync(t *testing.T) {
 		}
 	}
 	r.syncToEnd(t, m, inbox, 512)
-	if n := stateBytes(t, r.state); n > 32 {
+	if n := stateBytes(t, r.state); n > 38 {
 		t.Fatalf("state after updates and a full sync is %d bytes", n)
 	}
 	// Deletions leave holes in the known ids: the state grows by a few bytes per hole.
@@ -549,7 +550,7 @@ func TestSyncItemsStateIsSmallAfterFullSync(t *testing.T) {
 		}
 	}
 	r.syncToEnd(t, m, inbox, 512)
-	if n := stateBytes(t, r.state); n > 32+10*4 {
+	if n := stateBytes(t, r.state); n > 38+10*4 {
 		t.Fatalf("state with 10 holes is %d bytes", n)
 	}
 	r.equal(t, m, inbox)
@@ -816,7 +817,7 @@ func TestSyncFolders(t *testing.T) {
 	if c, _, _, _ := m.SyncFolders(FolderRef{}, st, 0); len(c) != 0 {
 		t.Fatalf("up to date, got %+v", c)
 	}
-	if n := stateBytes(t, st); n > 32 {
+	if n := stateBytes(t, st); n > 38 {
 		t.Fatalf("hierarchy state is %d bytes", n)
 	}
 }
@@ -876,4 +877,46 @@ func TestSyncItemsJournalCompaction(t *testing.T) {
 		t.Fatalf("changes %v", kinds)
 	}
 	r.equal(t, m, inbox)
+}
+
+// With a sync state TTL, a state issued longer ago than the TTL (by the World's clock) is
+// refused, item and hierarchy states alike, while the state a sync returns is fresh;
+// changing the TTL applies to states already issued.
+func TestSyncStateTTL(t *testing.T) {
+	t.Parallel()
+	w, clock := newWorld(t, Generate(1, 20, 1), WorldConfig{SyncStateTTL: time.Hour})
+	m := mailbox(t, w, "user00001@example.com")
+	inbox := FolderByName("inbox")
+	_, items, _, err := m.SyncItems(inbox, "", 512, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, folders, _, err := m.SyncFolders(FolderRef{}, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour) // exactly the TTL: still valid
+	_, items2, _, err := m.SyncItems(inbox, items, 512, nil)
+	if err != nil {
+		t.Fatalf("items state at the TTL: %v", err)
+	}
+	if _, _, _, err := m.SyncFolders(FolderRef{}, folders, 0); err != nil {
+		t.Fatalf("hierarchy state at the TTL: %v", err)
+	}
+	clock.Advance(time.Millisecond)
+	_, _, _, err = m.SyncItems(inbox, items, 512, nil)
+	wantCode(t, err, ews.ErrorInvalidSyncStateData)
+	_, _, _, err = m.SyncFolders(FolderRef{}, folders, 0)
+	wantCode(t, err, ews.ErrorInvalidSyncStateData)
+	if _, _, _, err := m.SyncItems(inbox, items2, 512, nil); err != nil {
+		t.Fatalf("a state issued at the last sync: %v", err)
+	}
+	w.SetSyncStateTTL(0)
+	if _, _, _, err := m.SyncItems(inbox, items, 512, nil); err != nil {
+		t.Fatalf("TTL off: %v", err)
+	}
+	w.SetSyncStateTTL(time.Minute)
+	clock.Advance(time.Minute + time.Millisecond)
+	_, _, _, err = m.SyncItems(inbox, items2, 512, nil)
+	wantCode(t, err, ews.ErrorInvalidSyncStateData)
 }

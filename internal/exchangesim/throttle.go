@@ -52,7 +52,8 @@ type throttle struct {
 	now func() time.Time
 
 	mu      sync.Mutex
-	policy  ThrottlePolicy
+	set     ThrottlePolicy // as configured, before defaults
+	policy  ThrottlePolicy // in force: set with defaults applied
 	budgets map[string]*budget
 	stats   ThrottleStats
 }
@@ -72,7 +73,7 @@ type budget struct {
 }
 
 func newThrottle(now func() time.Time, p ThrottlePolicy) *throttle {
-	return &throttle{now: now, policy: p.withDefaults(), budgets: make(map[string]*budget)}
+	return &throttle{now: now, set: p, policy: p.withDefaults(), budgets: make(map[string]*budget)}
 }
 
 // budgetKey returns the budget a request from caller acting on mailbox is charged to.
@@ -124,10 +125,17 @@ func (t *throttle) admit(key string) (release func(), err error) {
 	}, nil
 }
 
-func (t *throttle) setPolicy(p ThrottlePolicy) {
+// update applies change to a copy of the configured policy and, if it succeeds, puts
+// the result (with defaults applied) in force and returns it.
+func (t *throttle) update(change func(*ThrottlePolicy) error) (ThrottlePolicy, error) {
 	t.mu.Lock()
-	t.policy = p.withDefaults()
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	p := t.set
+	if err := change(&p); err != nil {
+		return t.policy, err
+	}
+	t.set, t.policy = p, p.withDefaults()
+	return t.policy, nil
 }
 
 func (t *throttle) snapshot() (ThrottlePolicy, ThrottleStats) {

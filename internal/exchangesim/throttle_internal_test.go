@@ -55,7 +55,7 @@ func TestThrottleChargeTo(t *testing.T) {
 	if a, b := th.budgetKey("svc", "svc", false), th.budgetKey("svc", "alice", true); a == b {
 		t.Errorf("charge to target: impersonated call shares the caller's own budget")
 	}
-	th.setPolicy(ThrottlePolicy{ChargeTo: ChargeCaller})
+	th.update(func(p *ThrottlePolicy) error { p.ChargeTo = ChargeCaller; return nil })
 	if a, b := th.budgetKey("svc", "alice", true), th.budgetKey("svc", "bob", true); a != b {
 		t.Errorf("charge to caller: %q != %q", a, b)
 	}
@@ -93,14 +93,14 @@ func TestThrottleRate(t *testing.T) {
 }
 
 func TestFaultDecisions(t *testing.T) {
-	fi := newFaultInjector(Faults{LatencyMS: 10, JitterMS: 5}, 1)
+	fi := newFaultInjector(Faults{LatencyMS: 10, JitterMS: 5}, 1, func(Faults) {})
 	for i := 0; i < 100; i++ {
 		d, err := fi.decide("GetItem", "alice@x")
 		if err != nil || d < 10*time.Millisecond || d > 15*time.Millisecond {
 			t.Fatalf("delay %v err %v", d, err)
 		}
 	}
-	fi.set(Faults{ErrorRate: map[string]float64{"GetItem": 0.5}})
+	fi.update(func(f *Faults) error { *f = Faults{ErrorRate: map[string]float64{"GetItem": 0.5}}; return nil })
 	failed := 0
 	for i := 0; i < 1000; i++ {
 		if _, err := fi.decide("GetItem", "alice@x"); err != nil {
@@ -114,7 +114,7 @@ func TestFaultDecisions(t *testing.T) {
 		t.Errorf("%d of 1000 failed at rate 0.5", failed)
 	}
 	// The same seed gives the same sequence.
-	a, b := newFaultInjector(Faults{DropRate: 0.3}, 7), newFaultInjector(Faults{DropRate: 0.3}, 7)
+	a, b := newFaultInjector(Faults{DropRate: 0.3}, 7, func(Faults) {}), newFaultInjector(Faults{DropRate: 0.3}, 7, func(Faults) {})
 	for i := 0; i < 100; i++ {
 		_, ea := a.decide("x", "m")
 		_, eb := b.decide("x", "m")

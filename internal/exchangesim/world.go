@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/ews"
@@ -28,6 +29,10 @@ type WorldConfig struct {
 	// TombstoneRetention is how long deleted items' tombstones are kept for sync states;
 	// a state that needs a purged one becomes invalid. 0 means 30 days; negative, forever.
 	TombstoneRetention time.Duration
+	// SyncStateTTL makes sync states expire: one issued longer ago than this (by Clock)
+	// is refused with ErrorInvalidSyncStateData, as when Exchange has lost a state. 0
+	// keeps states forever. SetSyncStateTTL changes it at run time.
+	SyncStateTTL time.Duration
 }
 
 // World is a whole simulated Exchange organization: a Directory and the mailboxes of its
@@ -51,6 +56,8 @@ type World struct {
 	lisMu     sync.RWMutex
 	listeners []listener
 	nextLis   int
+
+	stateTTL atomic.Int64 // SyncStateTTL in nanoseconds
 }
 
 type listener struct {
@@ -80,6 +87,7 @@ func NewWorld(sc *Scenario, cfg WorldConfig) (*World, error) {
 		mailboxes:   map[string]*Mailbox{},
 		content:     map[string]*Content{},
 	}
+	w.stateTTL.Store(int64(max(cfg.SyncStateTTL, 0)))
 	if err := w.load(sc); err != nil {
 		return nil, err
 	}
@@ -102,6 +110,12 @@ func (w *World) retention() time.Duration {
 	}
 	return w.cfg.TombstoneRetention
 }
+
+// SetSyncStateTTL changes WorldConfig.SyncStateTTL: from now on, sync states issued
+// longer ago than ttl are refused (0: never). It applies to states already issued.
+func (w *World) SetSyncStateTTL(ttl time.Duration) { w.stateTTL.Store(int64(max(ttl, 0))) }
+
+func (w *World) syncStateTTL() time.Duration { return time.Duration(w.stateTTL.Load()) }
 
 // Now returns the World's current time.
 func (w *World) Now() time.Time { return w.now() }

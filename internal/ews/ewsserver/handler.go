@@ -8,11 +8,13 @@ package ewsserver
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -169,6 +171,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if o, ok := h.ops[op]; ok {
 			return o.newRequest()
 		}
+		if _, ok := schemaOperations[op]; !ok {
+			return &undeclaredOperation{op}
+		}
 		return nil
 	})
 	c.Operation, c.Header = op, hdr
@@ -176,6 +181,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			http.Error(w, "Request entity too large.", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The body did not arrive before the server's read deadline: close the
+			// connection without an answer, as http.sys does when its EntityBody timer
+			// expires.
+			dropConnection(w)
 			return
 		}
 		h.fail(w, c, err)
@@ -255,8 +267,11 @@ func (h *Handler) fail(w http.ResponseWriter, c *Call, err error) {
 		dropConnection(w)
 		return
 	case errors.As(err, &uo):
+		// A schema-valid request for an operation this server does not implement. Exchange
+		// implements every operation of its schema, so it has no answer of its own for
+		// this; the fault says plainly what happened.
 		err = &ews.ResponseError{Code: ews.ErrorInvalidRequest, Fault: true,
-			Message: "The request is invalid: the operation " + uo.Operation + " is not supported by this server."}
+			Message: "The request is invalid: the EWS operation " + uo.Operation + " is not implemented by this server."}
 	case errors.Is(err, context.Canceled):
 		return
 	}
@@ -280,6 +295,16 @@ func unwrapKnown(err error) error {
 		return sch
 	}
 	return err
+}
+
+// undeclaredOperation stands in for the body of a Body child that Exchange's schema does
+// not declare (such as m:FlyToTheMoon): decoding it fails with the ErrorSchemaValidation
+// fault Exchange sends, positioned at the element. The violation is worded as .NET's
+// schema validator words an undeclared element [verify on a real server].
+type undeclaredOperation struct{ name string }
+
+func (u *undeclaredOperation) UnmarshalXML(*xml.Decoder, xml.StartElement) error {
+	return &ews.SchemaError{Violation: "The '" + ews.NSMessages + ":" + u.name + "' element is not declared."}
 }
 
 func (h *Handler) writeFault(w http.ResponseWriter, f *ews.Fault) {

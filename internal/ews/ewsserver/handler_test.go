@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -133,7 +135,8 @@ func TestRequestLevelErrors(t *testing.T) {
 	}{
 		{"malformed XML", &testBackend{}, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:GetFolder`, 500, ews.ErrorSchemaValidation},
 		{"wrong operation namespace", &testBackend{}, strings.Replace(request("GetFolder", version2016, getInbox), `xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"`, `xmlns:m="urn:other"`, 1), 500, ews.ErrorSchemaValidation},
-		{"unknown operation", &testBackend{}, request("FlyToTheMoon", version2016, ""), 500, ews.ErrorInvalidRequest},
+		{"undeclared operation", &testBackend{}, request("FlyToTheMoon", version2016, ""), 500, ews.ErrorSchemaValidation},
+		{"operation not implemented", &testBackend{}, request("MoveItem", version2016, ""), 500, ews.ErrorInvalidRequest},
 		{"empty body", &testBackend{}, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body></soap:Body></soap:Envelope>`, 500, ews.ErrorInvalidRequest},
 		{"invalid server version", &testBackend{}, request("GetFolder", `<t:RequestServerVersion Version="Exchange2099"/>`, getInbox), 500, ews.ErrorInvalidServerVersion},
 		{"two impersonation ids", &testBackend{}, request("GetFolder", version2016+`<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>a@x</t:PrimarySmtpAddress><t:SmtpAddress>b@x</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>`, getInbox), 500, ews.ErrorInvalidExchangeImpersonationHeaderData},
@@ -174,6 +177,42 @@ func TestSchemaFaultHasPosition(t *testing.T) {
 	}
 	if !strings.Contains(string(body), "<t:LineNumber>") || !strings.Contains(string(body), "<t:Violation>") {
 		t.Errorf("no position in fault: %s", body)
+	}
+}
+
+// TestUnknownOperations: a Body child Exchange's schema does not declare fails schema
+// validation, as on Exchange, with its position; an operation of the schema that this
+// server does not implement gets ErrorInvalidRequest naming it.
+func TestUnknownOperations(t *testing.T) {
+	ts := start(t, &testBackend{})
+	cases := []struct {
+		op, code string
+		want     []string // substrings of the fault
+	}{
+		{"FlyToTheMoon", ews.ErrorSchemaValidation, []string{
+			"<t:Violation>The &#39;http://schemas.microsoft.com/exchange/services/2006/messages:FlyToTheMoon&#39; element is not declared.</t:Violation>",
+			"<t:LineNumber>1</t:LineNumber>"}},
+		{"GetFolderResponse", ews.ErrorSchemaValidation, []string{"GetFolderResponse&#39; element is not declared."}},
+		{"UpdateExtensionUsage", ews.ErrorSchemaValidation, []string{"not declared"}}, // Exchange Online only
+		{"MoveItem", ews.ErrorInvalidRequest, []string{"the EWS operation MoveItem is not implemented by this server"}},
+		{"GetAttachment", ews.ErrorInvalidRequest, []string{"the EWS operation GetAttachment is not implemented by this server"}},
+		{"GetUserOofSettingsRequest", ews.ErrorInvalidRequest, []string{"GetUserOofSettingsRequest is not implemented"}},
+	}
+	for _, c := range cases {
+		t.Run(c.op, func(t *testing.T) {
+			resp, body := post(t, ts, "alice@contoso.com", request(c.op, version2016, ""))
+			_, err := ews.DecodeResponse(bytes.NewReader(body), "GetFolderResponse", &ews.GetFolderResponse{})
+			var re *ews.ResponseError
+			if resp.StatusCode != http.StatusInternalServerError || !errors.As(err, &re) || !re.Fault || re.Code != c.code {
+				t.Fatalf("status %d, error %v; want a %s fault", resp.StatusCode, err, c.code)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("fault lacks %q: %s", w, body)
+				}
+			}
+			ewsschema.Validate(t, ewsschema.Exchange2016, c.op, body)
+		})
 	}
 }
 
@@ -233,6 +272,31 @@ func TestHTTPLevelAnswers(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("body slower than the read deadline", func(t *testing.T) {
+		h := ewsserver.New(&testBackend{}, ewsserver.Options{Identify: func(*http.Request) (string, bool) { return "alice@contoso.com", true }})
+		ts := httptest.NewUnstartedServer(h)
+		ts.Config.ReadTimeout = 100 * time.Millisecond
+		ts.Start()
+		defer ts.Close()
+		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		doc := request("GetFolder", version2016, getInbox)
+		fmt.Fprintf(conn, "POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(doc), doc[:len(doc)/2])
+		// Stall: the handler must give up at the deadline and close the connection
+		// without an answer (this test's own deadline only guards against a hang).
+		conn.SetReadDeadline(time.Now().Add(time.Minute))
+		got, err := io.ReadAll(conn)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("the connection stayed open")
+		}
+		if len(got) != 0 {
+			t.Fatalf("answered %q", got)
 		}
 	})
 	t.Run("dropped connection", func(t *testing.T) {
