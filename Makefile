@@ -14,10 +14,13 @@ deps: ## install what the tests need (Debian packages, npm packages) when missin
 build: ## build bin/mailbridge
 	$(GO) build -o bin/mailbridge ./cmd/mailbridge
 
-test: ## every test: vet, unit and integration tests with -race, real-client suites, fuzzing
+test: ## every test: vet, unit and integration tests with -race (SQLite and PostgreSQL), real-client suites, browser end to end, fuzzing
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory deps lint test-go fuzz && \
-	echo "make test: all suites passed in $$(( $$(date +%s) - start ))s"
+	if $(MAKE) --no-print-directory deps lint test-go fuzz; then \
+	  echo "make test: all suites passed in $$(( $$(date +%s) - start ))s"; \
+	else \
+	  echo "make test: FAILED after $$(( $$(date +%s) - start ))s"; exit 1; \
+	fi
 
 # EWSJS_DIR lets internal/autodiscover's ews-javascript-api test use the npm packages of
 # the real-client suite (test/clients, run by go test like every other package).

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 )
 
@@ -24,6 +25,12 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSim(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[1:], os.Getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args[1:], os.Getenv, stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, args[1:], os.Getenv, stdin, stdout, stderr)
 	case "discover":
 		return runDiscover(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
@@ -41,8 +48,11 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: mailbridge <command> [flags]
 
 Commands:
+  serve     run the admin panel and API
+  demo      run the product with the built-in "contoso" Exchange simulator, no set-up
+  migrate   bring the database's schema up to date
+  admin     create an operator, reset a password
   sim       run the Exchange simulator (EWS + Autodiscover)
-  demo      run the product with the built-in "contoso" simulator
   discover  find a mailbox's EWS URL with Autodiscover (the magic wand) and show the trail
   check     check the service account's access to every user's mailbox (impersonation)
   version   print the version

@@ -143,3 +143,23 @@ func (s *Service) Audit(ctx context.Context, p Principal, orgID, before int64, l
 	}
 	return s.st.ListAudit(ctx, orgID, before, limit)
 }
+
+// ResetPassword sets a new password for an account, found by its address (operators
+// only: `mailbridge admin reset-password`, the demo). Its sessions end.
+func (s *Service) ResetPassword(ctx context.Context, p Principal, email, password string) error {
+	if err := operatorOnly(p); err != nil {
+		return err
+	}
+	if msg := checkNewPassword(password); msg != "" {
+		return inputErr("password", msg)
+	}
+	acc, err := s.st.GetAccountByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	hash, err := secrets.HashPassword(password, s.cfg.PasswordParams)
+	if err != nil {
+		return err
+	}
+	return s.st.SetAccountPassword(ctx, p.actor(), acc.ID, hash)
+}

@@ -1,0 +1,131 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverclient"
+	"github.com/mailbridge/mailbridge/internal/control"
+)
+
+// emailConfigJSON is an organization's email configuration. It never holds the
+// password: has_password says whether one is saved.
+type emailConfigJSON struct {
+	Exists            bool                       `json:"exists"`
+	AccessType        string                     `json:"access_type"`
+	AccessTypeLabel   string                     `json:"access_type_label"`
+	AccountLogon      string                     `json:"account_logon"`
+	HasPassword       bool                       `json:"has_password"`
+	EWSURL            string                     `json:"ews_url"`
+	AuthMethod        string                     `json:"auth_method"`
+	AutodiscoverTrail *autodiscoverclient.Result `json:"autodiscover_trail"`
+	Version           int64                      `json:"version"`
+	UpdatedAt         *time.Time                 `json:"updated_at"`
+	UpdatedBy         string                     `json:"updated_by"`
+}
+
+func emailConfigView(v control.EmailConfigView) emailConfigJSON {
+	out := emailConfigJSON{Exists: v.Exists, AccessType: v.AccessType, AccessTypeLabel: control.AccessTypeLabel(v.AccessType),
+		AccountLogon: v.AccountLogon, HasPassword: v.HasPassword, EWSURL: v.EWSURL, AuthMethod: v.AuthMethod,
+		AutodiscoverTrail: v.Trail, Version: v.Version, UpdatedBy: v.UpdatedBy}
+	if v.Exists {
+		out.UpdatedAt = utcPtr(&v.UpdatedAt)
+	}
+	return out
+}
+
+// emailConfigInput is the body of PUT email-config.
+type emailConfigInput struct {
+	AccessType   string `json:"access_type"`
+	AccountLogon string `json:"account_logon"`
+	// Password: empty or missing keeps the saved one.
+	Password    string `json:"password"`
+	EWSURL      string `json:"ews_url"`
+	AuthMethod  string `json:"auth_method"`
+	BaseVersion int64  `json:"base_version"`
+	// AutodiscoverTrail is a discover result to keep with the configuration.
+	AutodiscoverTrail json.RawMessage `json:"autodiscover_trail"`
+}
+
+func (h *Handler) getEmailConfig(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := h.svc.GetEmailConfig(r.Context(), c.p, c.org.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, emailConfigView(v))
+	return nil
+}
+
+func (h *Handler) saveEmailConfig(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in emailConfigInput
+	if _, err := decodeJSON(w, r, &in, false); err != nil {
+		return err
+	}
+	var trail *autodiscoverclient.Result
+	if len(in.AutodiscoverTrail) > 0 && string(in.AutodiscoverTrail) != "null" {
+		var err error
+		if trail, err = control.ParseTrail(string(in.AutodiscoverTrail)); err != nil {
+			return err
+		}
+	}
+	v, err := h.svc.SaveEmailConfig(r.Context(), c.p, c.org.ID, control.EmailConfigInput{
+		AccessType: in.AccessType, AccountLogon: in.AccountLogon, Password: in.Password, EWSURL: in.EWSURL,
+		AuthMethod: in.AuthMethod, BaseVersion: in.BaseVersion, Trail: trail,
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, emailConfigView(v))
+	return nil
+}
+
+// discoverJSON is the magic wand's result: the EWS URL found (or suggested) and the
+// whole trail of attempts, with error set when nothing was verified.
+type discoverJSON struct {
+	*autodiscoverclient.Result
+	Error string `json:"error,omitempty"`
+}
+
+// discover is the magic wand. With an empty body it starts from the saved
+// configuration's account; an empty password means the saved one. It saves nothing.
+func (h *Handler) discover(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in struct {
+		AccountLogon string `json:"account_logon"`
+		Password     string `json:"password"`
+		AuthMethod   string `json:"auth_method"`
+		Email        string `json:"email"`
+	}
+	if _, err := decodeJSON(w, r, &in, true); err != nil {
+		return err
+	}
+	di := control.DiscoverInput{AccountLogon: in.AccountLogon, Password: in.Password, AuthMethod: in.AuthMethod, Email: in.Email}
+	if di.AccountLogon == "" && di.AuthMethod == "" {
+		saved, err := h.svc.GetEmailConfig(r.Context(), c.p, c.org.ID)
+		if err != nil {
+			return err
+		}
+		if saved.Exists {
+			di.AccountLogon, di.AuthMethod = saved.AccountLogon, saved.AuthMethod
+		}
+	}
+	res, err := h.svc.Discover(r.Context(), c.p, c.org.ID, di)
+	if res == nil {
+		if err == nil {
+			err = errors.New("api: discover returned nothing")
+		}
+		return err
+	}
+	out := discoverJSON{Result: res}
+	if err != nil {
+		if ctxErr(r.Context(), err) {
+			return err
+		}
+		out.Error = sentence(strings.TrimPrefix(err.Error(), "autodiscoverclient: "))
+	}
+	out.Attempts = nonNil(out.Attempts)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,266 @@
+// Package app wires mailbridge together: configuration → store → sealer → control →
+// admin panel (internal/web) and JSON API (internal/api) → one HTTP server with health
+// endpoints and graceful shutdown. It is also where the demo assembles the product with
+// the Exchange simulator.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/mailbridge/mailbridge/internal/api"
+	"github.com/mailbridge/mailbridge/internal/checker"
+	"github.com/mailbridge/mailbridge/internal/control"
+	"github.com/mailbridge/mailbridge/internal/hostoverride"
+	"github.com/mailbridge/mailbridge/internal/secrets"
+	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/web"
+)
+
+// App is an assembled mailbridge server.
+type App struct {
+	cfg     Config
+	log     *slog.Logger
+	st      *store.Store
+	svc     *control.Service
+	web     *web.Handler
+	api     *api.Handler
+	handler http.Handler
+}
+
+// New opens the store and builds the server. The caller closes it.
+func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	primary, previous, generated, err := cfg.loadKeys()
+	if err != nil {
+		return nil, err
+	}
+	if generated {
+		logger.Warn("created a new master key: back it up, stored passwords cannot be read without it", "file", cfg.MasterKeyFile)
+	}
+	sealer, err := secrets.NewSealer(primary, previous...)
+	if err != nil {
+		return nil, err
+	}
+	ov, err := hostoverride.Parse(cfg.Resolve)
+	if err != nil {
+		return nil, err
+	}
+	roots := cfg.RootCAs
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		if roots == nil {
+			if roots, err = x509.SystemCertPool(); err != nil {
+				roots = x509.NewCertPool()
+			}
+		} else {
+			roots = roots.Clone()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", cfg.CAFile)
+		}
+	}
+	st, err := store.Open(ctx, cfg.Database, store.Options{Migrate: cfg.Migrate})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := control.New(control.Config{
+		Store: st, Sealer: sealer, AllowPrivateEndpoints: cfg.AllowPrivateEndpoints, Overrides: ov,
+		RootCAs: roots, Resolver: cfg.Resolver, PasswordParams: cfg.PasswordParams,
+		CheckOptions: checker.Options{Concurrency: cfg.CheckConcurrency},
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://")
+	wh, err := web.New(svc, web.Options{Secure: secure, Logger: logger})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	ah, err := api.New(svc, api.Options{Logger: logger})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: logger, st: st, svc: svc, web: wh, api: ah}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", ah)
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("/", wh)
+	a.handler = a.recoverer(a.logRequests(securityHeaders(mux)))
+	return a, nil
+}
+
+// Handler is the server's whole HTTP handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Service is the control service (the CLI's admin commands use it).
+func (a *App) Service() *control.Service { return a.svc }
+
+// Routes lists the routes of the admin panel and the API ("METHOD PATTERN").
+func (a *App) Routes() []string {
+	return append(append([]string{"GET /healthz", "GET /readyz"}, a.web.Routes()...), a.api.Routes()...)
+}
+
+// Close closes the store.
+func (a *App) Close() error { return a.st.Close() }
+
+// Listen opens the configured listen address.
+func (a *App) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	return ln, nil
+}
+
+// Serve serves on ln until ctx ends, then stops accepting connections and lets
+// in-flight requests finish, for up to Config.ShutdownTimeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads of large user lists
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if a.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(a.cfg.TLSCert, a.cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing in-flight requests", "timeout", a.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// readyz answers 200 when the database answers and its schema is current.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	err := a.st.Ping(ctx)
+	if err == nil {
+		err = a.st.CheckSchema(ctx)
+	}
+	if err != nil {
+		a.log.Warn("not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "not ready: database unavailable or schema out of date")
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// securityHeaders sets the headers every response of an admin panel should carry.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter records the status code of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush through the wrapper (streamed checks).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs each request's method, path (never its query, which may carry
+// tokens), status and duration.
+func (a *App) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelInfo
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, "/static/") {
+			level = slog.LevelDebug
+		}
+		a.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+	})
+}
+
+// recoverer turns a panic in a handler into a 500 and a log line with the stack.
+func (a *App) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.log.Error("panic serving a request", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,139 @@
+package app
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverclient"
+	"github.com/mailbridge/mailbridge/internal/hostoverride"
+	"github.com/mailbridge/mailbridge/internal/secrets"
+	"github.com/mailbridge/mailbridge/internal/store"
+)
+
+// Config is the whole configuration of a mailbridge server. The command line fills it
+// from flags and MAILBRIDGE_* environment variables (README, "Configuration").
+type Config struct {
+	// Addr is the listen address of the admin panel and API.
+	Addr string
+	// DataDir holds the SQLite database and the generated master key file.
+	DataDir string
+	// Database is the database: "sqlite:PATH" or "postgres://…"; default
+	// sqlite:DataDir/mailbridge.db.
+	Database string
+	// Migrate applies missing schema migrations at start; without it an out-of-date
+	// database is refused (run `mailbridge migrate`).
+	Migrate bool
+
+	// MasterKey is the key that seals stored secrets (64 hex characters or base64 of 32
+	// bytes); it takes precedence over MasterKeyFile.
+	MasterKey string
+	// MasterKeyFile is a file holding the master key; default DataDir/master.key.
+	MasterKeyFile string
+	// GenerateKey creates MasterKeyFile (mode 0600) when neither a key nor the file exists.
+	GenerateKey bool
+	// PreviousKeys are retired master keys still accepted for reading, during a rotation.
+	PreviousKeys []string
+
+	// AllowPrivateEndpoints lets EWS URLs and Autodiscover reach loopback and private
+	// networks (an Exchange on the company network, the simulator); cloud metadata
+	// addresses stay refused.
+	AllowPrivateEndpoints bool
+	// Resolve are host overrides in curl's --resolve form.
+	Resolve []string
+	// CAFile is a PEM file of extra certificate authorities trusted for Exchange.
+	CAFile string
+	// RootCAs, when set (demo, tests), are the only authorities trusted for Exchange.
+	RootCAs *x509.CertPool
+	// Resolver answers Autodiscover's DNS SRV lookups (demo, tests); nil: the system's.
+	Resolver autodiscoverclient.Resolver
+
+	// TLSCert and TLSKey serve HTTPS directly; PublicURL is the address people use (its
+	// scheme decides whether cookies are Secure when a proxy terminates TLS).
+	TLSCert, TLSKey string
+	PublicURL       string
+	// ShutdownTimeout bounds how long in-flight requests may take to finish at shutdown.
+	ShutdownTimeout time.Duration
+	// CheckConcurrency bounds the EWS requests one access check has in flight.
+	CheckConcurrency int
+	// PasswordParams are the argon2id parameters of admin passwords (zero: the defaults).
+	PasswordParams secrets.Params
+}
+
+// withDefaults fills in the defaults.
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "mailbridge-data"
+	}
+	if c.Database == "" {
+		c.Database = "sqlite:" + filepath.Join(c.DataDir, "mailbridge.db")
+	}
+	if c.MasterKeyFile == "" {
+		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	return c
+}
+
+// Validate reports what is wrong with the configuration.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	if _, _, err := store.ParseDSN(c.Database); err != nil {
+		errs = append(errs, err)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if _, err := hostoverride.Parse(c.Resolve); err != nil {
+		errs = append(errs, fmt.Errorf("--resolve: %w", err))
+	}
+	if c.CAFile != "" {
+		if _, err := os.Stat(c.CAFile); err != nil {
+			errs = append(errs, fmt.Errorf("--ca-file: %w", err))
+		}
+	}
+	if c.CheckConcurrency < 0 {
+		errs = append(errs, errors.New("--check-concurrency must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// loadKeys returns the master key (and retired ones) as configured, creating the key
+// file when asked to and none exists.
+func (c Config) loadKeys() (primary []byte, previous [][]byte, generated bool, err error) {
+	switch {
+	case c.MasterKey != "":
+		if primary, err = secrets.LoadKey(c.MasterKey); err != nil {
+			return nil, nil, false, fmt.Errorf("MAILBRIDGE_MASTER_KEY: %w", err)
+		}
+	default:
+		primary, err = secrets.LoadKeyFile(c.MasterKeyFile)
+		if errors.Is(err, os.ErrNotExist) && c.GenerateKey {
+			if err := os.MkdirAll(filepath.Dir(c.MasterKeyFile), 0o700); err != nil {
+				return nil, nil, false, err
+			}
+			primary, err = secrets.GenerateKeyFile(c.MasterKeyFile)
+			generated = err == nil
+		}
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("master key: %w (set MAILBRIDGE_MASTER_KEY, or --master-key-file; `mailbridge serve` creates %s on first start)", err, c.MasterKeyFile)
+		}
+	}
+	for i, k := range c.PreviousKeys {
+		b, err := secrets.LoadKey(k)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("previous master key %d: %w", i+1, err)
+		}
+		previous = append(previous, b)
+	}
+	return primary, previous, generated, nil
+}

@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/mailbridge/mailbridge/internal/app"
+	"github.com/mailbridge/mailbridge/internal/store"
+)
+
+// envPrefix starts the environment variable of every server flag: --data-dir is
+// MAILBRIDGE_DATA_DIR. A flag on the command line wins over its variable.
+const envPrefix = "MAILBRIDGE_"
+
+// envName returns the environment variable of a flag.
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// applyEnv sets every flag not given on the command line from its environment
+// variable, if that is set.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		v := getenv(envName(f.Name))
+		if v == "" {
+			return
+		}
+		if _, repeatable := f.Value.(*listFlag); repeatable {
+			for _, item := range strings.Split(v, ",") {
+				if item = strings.TrimSpace(item); item != "" {
+					if err := f.Value.Set(item); err != nil {
+						errs = append(errs, fmt.Errorf("%s: %w", envName(f.Name), err))
+					}
+				}
+			}
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", envName(f.Name), err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// listFlag is a repeatable string flag (comma-separated in its environment variable).
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// serverFlags are the flags shared by serve, migrate and admin: where the data is and
+// how the server reaches Exchange.
+type serverFlags struct {
+	cfg       app.Config
+	resolve   listFlag
+	logLevel  string
+	logFormat string
+}
+
+func (f *serverFlags) registerData(fs *flag.FlagSet) {
+	fs.StringVar(&f.cfg.DataDir, "data-dir", "mailbridge-data", "directory of the SQLite database and the generated master key")
+	fs.StringVar(&f.cfg.Database, "database", "", "database: sqlite:PATH or postgres://USER@HOST/DB (default sqlite:DATA-DIR/mailbridge.db)")
+	fs.StringVar(&f.cfg.MasterKeyFile, "master-key-file", "", "file holding the master key that seals stored passwords (default DATA-DIR/master.key, created on first start); MAILBRIDGE_MASTER_KEY, if set, is used instead")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+}
+
+func (f *serverFlags) registerServe(fs *flag.FlagSet) {
+	f.registerData(fs)
+	fs.StringVar(&f.cfg.Addr, "addr", "127.0.0.1:8080", "listen address of the admin panel and API")
+	fs.BoolVar(&f.cfg.Migrate, "migrate", false, "apply database migrations at start (else an out-of-date schema is refused: run `mailbridge migrate`)")
+	fs.BoolVar(&f.cfg.AllowPrivateEndpoints, "allow-private-endpoints", false, "let EWS URLs and Autodiscover reach loopback and private networks (an on-premises Exchange on the company network); cloud metadata addresses stay refused")
+	fs.Var(&f.resolve, "resolve", "HOST:PORT:ADDR[:PORT2]: connect to ADDR for HOST:PORT, as curl's --resolve (repeatable)")
+	fs.StringVar(&f.cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities trusted for Exchange")
+	fs.StringVar(&f.cfg.TLSCert, "tls-cert", "", "serve HTTPS with this certificate (PEM) …")
+	fs.StringVar(&f.cfg.TLSKey, "tls-key", "", "… and this key")
+	fs.StringVar(&f.cfg.PublicURL, "public-url", "", "the URL people use (https://… makes cookies Secure behind a TLS proxy)")
+	fs.DurationVar(&f.cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long in-flight requests may take to finish at shutdown (default 30s)")
+	fs.IntVar(&f.cfg.CheckConcurrency, "check-concurrency", 0, "EWS requests in flight per access check (default 24; Exchange allows 27)")
+}
+
+// finish applies the environment, the secrets only the environment carries, and
+// returns a logger.
+func (f *serverFlags) finish(fs *flag.FlagSet, getenv func(string) string, stderr io.Writer) (*slog.Logger, error) {
+	if err := applyEnv(fs, getenv); err != nil {
+		return nil, err
+	}
+	f.cfg.Resolve = f.resolve
+	f.cfg.MasterKey = getenv("MAILBRIDGE_MASTER_KEY")
+	if prev := getenv("MAILBRIDGE_PREVIOUS_MASTER_KEYS"); prev != "" {
+		for _, k := range strings.Split(prev, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				f.cfg.PreviousKeys = append(f.cfg.PreviousKeys, k)
+			}
+		}
+	}
+	level, err := parseLevel(f.logLevel)
+	if err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	switch f.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(stderr, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(stderr, hopts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: want text or json, not %q", f.logFormat)
+}
+
+// runServe runs `mailbridge serve`: the admin panel and API.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serverFlags
+	f.registerServe(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: mailbridge serve [flags]\n\nServes the admin panel and the JSON API. Every flag can also be set by its\nenvironment variable: --data-dir is MAILBRIDGE_DATA_DIR, and so on.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mailbridge serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	logger, err := f.finish(fs, getenv, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge serve:", err)
+		return 2
+	}
+	f.cfg.GenerateKey = true
+	a, err := app.New(ctx, f.cfg, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge serve:", err)
+		return 1
+	}
+	defer a.Close()
+	ln, err := a.Listen()
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge serve:", err)
+		return 1
+	}
+	logger.Info("mailbridge listening", "addr", ln.Addr().String(), "version", Version())
+	if err := a.Serve(ctx, ln); err != nil {
+		logger.Error("server stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// runMigrate runs `mailbridge migrate`: brings the database's schema up to date.
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serverFlags
+	f.registerData(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if _, err := f.finish(fs, getenv, stderr); err != nil {
+		fmt.Fprintln(stderr, "mailbridge migrate:", err)
+		return 2
+	}
+	dsn := f.cfg.Database
+	if dsn == "" {
+		if err := os.MkdirAll(f.cfg.DataDir, 0o700); err != nil {
+			fmt.Fprintln(stderr, "mailbridge migrate:", err)
+			return 1
+		}
+		dsn = "sqlite:" + f.cfg.DataDir + "/mailbridge.db"
+	}
+	st, err := store.Open(ctx, dsn, store.Options{Migrate: true})
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge migrate:", err)
+		return 1
+	}
+	defer st.Close()
+	v, err := st.SchemaVersion(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge migrate:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "mailbridge migrate: %s schema at version %d (current)\n", st.Dialect(), v)
+	return 0
+}

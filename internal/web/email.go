@@ -1,0 +1,159 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverclient"
+	"github.com/mailbridge/mailbridge/internal/control"
+)
+
+// emailFields maps control's field names to the Email Configuration form's ids.
+var emailFields = map[string]string{
+	"access_type":        "access_type",
+	"account_logon":      "account_logon",
+	"password":           "password",
+	"ews_url":            "ews_url",
+	"auth_method":        "auth_method",
+	"email":              "account_logon", // the wand's address: the logon, when it is one
+	"autodiscover_trail": "ews_url",
+	"version":            "version",
+}
+
+// authMethods are the choices of the Authentication select.
+var authMethods = []control.AccessType{{Value: "ntlm", Label: "NTLM"}, {Value: "basic", Label: "Basic"}}
+
+// emailData is the Email Configuration tab's data.
+type emailData struct {
+	AccessTypes []control.AccessType
+	AuthMethods []control.AccessType
+	Form        form // access_type, account_logon, ews_url, auth_method (never the password)
+	BaseVersion int64
+	HasPassword bool
+	// TrailJSON is the hidden field: a fresh wand result not saved yet ("" keeps the
+	// saved one).
+	TrailJSON string
+	// Trail is the wand result shown under the URL field: the fresh one, or the saved.
+	Trail *trailView
+	// Conflict is set when someone else saved meanwhile.
+	Conflict  string
+	UpdatedAt time.Time
+	UpdatedBy string
+	Users     int
+	// PasswordRetype: a password was typed but is not shown again; say so.
+	PasswordRetype bool
+}
+
+func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	cfg, err := h.svc.GetEmailConfig(r.Context(), c.principal(), c.org.ID)
+	if err != nil {
+		return err
+	}
+	d := emailData{Form: form{Values: map[string]string{
+		"access_type": cfg.AccessType, "account_logon": cfg.AccountLogon, "ews_url": cfg.EWSURL, "auth_method": cfg.AuthMethod,
+	}, Errors: map[string]string{}}, BaseVersion: cfg.Version}
+	return h.renderEmail(w, r, c, http.StatusOK, cfg, d)
+}
+
+func (h *Handler) renderEmail(w http.ResponseWriter, r *http.Request, c *call, status int, cfg control.EmailConfigView, d emailData) error {
+	d.AccessTypes, d.AuthMethods = control.AccessTypes, authMethods
+	d.HasPassword, d.UpdatedAt, d.UpdatedBy = cfg.HasPassword, cfg.UpdatedAt, cfg.UpdatedBy
+	if d.Trail == nil && cfg.Trail != nil {
+		d.Trail = newTrailView(cfg.Trail, nil, true)
+	}
+	if users, err := h.svc.ListUsers(r.Context(), c.principal(), c.org.ID); err == nil {
+		d.Users = len(users)
+	}
+	return h.render(w, status, "email", h.page(w, r, c, "Email Configuration · "+c.org.Name, "email", d))
+}
+
+// emailInput reads the Email Configuration form.
+func emailInput(r *http.Request) control.EmailConfigInput {
+	base, _ := strconv.ParseInt(r.PostForm.Get("base_version"), 10, 64)
+	return control.EmailConfigInput{
+		AccessType:   r.PostForm.Get("access_type"),
+		AccountLogon: r.PostForm.Get("account_logon"),
+		Password:     r.PostForm.Get("password"),
+		EWSURL:       r.PostForm.Get("ews_url"),
+		AuthMethod:   r.PostForm.Get("auth_method"),
+		BaseVersion:  base,
+	}
+}
+
+// saveEmail saves the Email Configuration (post/redirect/get). On errors the form is
+// shown again with what was typed, except the password.
+func (h *Handler) saveEmail(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	in := emailInput(r)
+	trailJSON := strings.TrimSpace(r.PostForm.Get("autodiscover_trail"))
+	trail, err := control.ParseTrail(trailJSON)
+	if err == nil {
+		in.Trail = trail
+		_, err = h.svc.SaveEmailConfig(r.Context(), c.principal(), c.org.ID, in)
+	}
+	if err == nil {
+		h.setFlash(w, c, flash{Kind: "success", Title: "Saved", Lines: []string{"The Email Configuration of " + c.org.Name + " was saved."}})
+		return redirect(w, r, orgPath(c, "/email"))
+	}
+	f := newForm(r, "access_type", "account_logon", "ews_url", "auth_method")
+	if !f.inputErrors(err, emailFields) {
+		return err
+	}
+	d := emailData{Form: f, BaseVersion: in.BaseVersion}
+	if trail != nil {
+		d.TrailJSON = trailJSON
+		d.Trail = newTrailView(trail, nil, false)
+	}
+	// A save over someone else's newer save: said at the top, in words of its own.
+	d.Conflict = f.Errors["version"]
+	d.PasswordRetype = in.Password != ""
+	cfg, gerr := h.svc.GetEmailConfig(r.Context(), c.principal(), c.org.ID)
+	if gerr != nil {
+		return gerr
+	}
+	status := http.StatusUnprocessableEntity
+	if d.Conflict != "" {
+		status = http.StatusConflict
+	}
+	return h.renderEmail(w, r, c, status, cfg, d)
+}
+
+// trailView is a wand result as the page shows it.
+type trailView struct {
+	*autodiscoverclient.Result
+	// Verdict says whether the URL was verified, only suggested, or not found.
+	Verdict string
+	// Kind is ok (verified), warning (a suggestion) or failure.
+	Kind  string
+	Error string
+	Saved bool // the trail saved with the configuration, not a fresh run
+}
+
+// newTrailView describes a wand result; err is Discover's error, if any.
+func newTrailView(res *autodiscoverclient.Result, err error, saved bool) *trailView {
+	t := &trailView{Result: res, Saved: saved}
+	switch {
+	case res.Verified:
+		t.Kind = "ok"
+		t.Verdict = "Verified by Autodiscover (" + methodLabel(res.Method) + "): Exchange named this EWS URL"
+		if res.Mailbox != "" {
+			t.Verdict += " for " + res.Mailbox
+		}
+		t.Verdict += "."
+	case res.EWSURL != "":
+		t.Kind = "warning"
+		t.Verdict = "Only a suggestion: no Autodiscover answer named an EWS URL, so " + res.EWSURL +
+			" is the standard address, not verified. Press Check Users Exchange Impersonated Access to test it before saving."
+	default:
+		t.Kind = "failure"
+		t.Verdict = "No EWS URL was found."
+	}
+	if err != nil {
+		t.Error = discoverErrorText(err)
+	}
+	return t
+}
