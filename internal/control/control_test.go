@@ -413,3 +413,26 @@ func TestRunCheckCancelled(t *testing.T) {
 		t.Fatalf("run %+v %v", run, gerr)
 	}
 }
+
+// With the guard on, a check whose EWS host resolves to loopback is refused when
+// connecting (the URL itself is a public-looking name), and says why.
+func TestRunCheckGuardedAtConnect(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{denyPrivate: true})
+	org := e.org(t, "Contoso", "alice@contoso.com")
+	out, err := e.svc.RunCheck(ctx, e.op, org, e.contosoConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, results, err := e.svc.GetCheckRun(ctx, e.op, org, out.Run.ID)
+	if err != nil || len(results) == 0 {
+		t.Fatalf("results: %v %v", results, err)
+	}
+	first := results[0]
+	if first.Status != "failure" || !strings.Contains(first.Message+first.Detail, "loopback") {
+		t.Fatalf("first result %+v: want a failure naming the refused loopback address", first)
+	}
+	if out.Summary.OK != 0 {
+		t.Fatalf("users checked through the guard: %+v", out.Summary)
+	}
+}
