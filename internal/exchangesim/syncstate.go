@@ -30,7 +30,8 @@ import (
 // client still needs lies below it, so a state that is up to date is W plus a few ranges.
 //
 // Encoding (then base64): version, kind ('I' items, 'H' hierarchy), uvarints folder
-// number, epoch, issue time (Unix milliseconds of the World's clock) and W, the ranges
+// number, epoch, issue time (Unix milliseconds of the World's clock), base (the folder's
+// purged-tombstone mark when the enumeration began) and W, the ranges
 // above W, the ranges of idsGiven (see rangeSet), and a 16-byte HMAC-SHA256 under the
 // World's secret over the mailbox GUID and all of the above. The MAC makes a corrupt,
 // truncated or foreign (other mailbox, other World) state detectable; folder, kind and
@@ -80,7 +81,7 @@ type FolderChange struct {
 }
 
 const (
-	stateVersion      = 2
+	stateVersion      = 3
 	stateKindItems    = 'I'
 	stateKindFolders  = 'H'
 	stateMACLen       = 16
@@ -130,9 +131,12 @@ type syncState struct {
 	kind   byte
 	folder uint32
 	epoch  uint32
-	w      uint64
-	seen   rangeSet // cns > w the client has seen
-	ids    rangeSet
+	// base is the folder's purgedCN when the client's enumeration began (its empty
+	// state): tombstones purged before that were never owed to it.
+	base uint64
+	w    uint64
+	seen rangeSet // cns > w the client has seen
+	ids  rangeSet
 }
 
 func (st *syncState) hasSeen(cn uint64) bool { return cn <= st.w || st.seen.contains(cn) }
@@ -261,6 +265,7 @@ func (m *Mailbox) encodeState(st *syncState) string {
 	b = binary.AppendUvarint(b, uint64(st.folder))
 	b = binary.AppendUvarint(b, uint64(st.epoch))
 	b = binary.AppendUvarint(b, uint64(max(m.w.now().UnixMilli(), 0)))
+	b = binary.AppendUvarint(b, st.base)
 	b = binary.AppendUvarint(b, st.w)
 	b = st.seen.appendTo(b, st.w+1)
 	b = st.ids.appendTo(b, 1)
@@ -287,6 +292,7 @@ func (m *Mailbox) decodeState(s string, bd stateBounds) (*syncState, error) {
 	st := &syncState{kind: bd.kind, folder: bd.folder, epoch: bd.epoch}
 	s = strings.TrimSpace(s)
 	if s == "" {
+		st.base = bd.purgedCN
 		return st, nil
 	}
 	if len(s) > stateMaxBase64Len {
@@ -305,7 +311,9 @@ func (m *Mailbox) decodeState(s string, bd stateBounds) (*syncState, error) {
 	if folder, rest, err = readUvarint(rest); err == nil {
 		if epoch, rest, err = readUvarint(rest); err == nil {
 			if issued, rest, err = readUvarint(rest); err == nil {
-				st.w, rest, err = readUvarint(rest)
+				if st.base, rest, err = readUvarint(rest); err == nil {
+					st.w, rest, err = readUvarint(rest)
+				}
 			}
 		}
 	}
@@ -323,10 +331,11 @@ func (m *Mailbox) decodeState(s string, bd stateBounds) (*syncState, error) {
 		return nil, errInvalidSyncState()
 	}
 	// A state from the future (e.g. of an earlier World with the same secret) or one that
-	// may be owed a Delete whose tombstone is purged cannot be served.
+	// may be owed a Delete whose tombstone is purged cannot be served. A tombstone purged
+	// before the client's enumeration began (base) was never owed to it.
 	if st.w > bd.counter || len(st.seen) > 0 && st.seen[len(st.seen)-1].hi > bd.counter ||
 		len(st.ids) > 0 && st.ids[len(st.ids)-1].hi >= bd.nextRef ||
-		len(st.ids) > 0 && st.w < bd.purgedCN {
+		len(st.ids) > 0 && st.w < bd.purgedCN && st.base < bd.purgedCN || st.base > bd.purgedCN {
 		return nil, errInvalidSyncState()
 	}
 	return st, nil

@@ -920,3 +920,46 @@ func TestSyncStateTTL(t *testing.T) {
 	_, _, _, err = m.SyncItems(inbox, items2, 512, nil)
 	wantCode(t, err, ews.ErrorInvalidSyncStateData)
 }
+
+// A client that starts over after its states expired (tombstones purged) pages to the
+// end: deletions purged before it began were never owed to it. A client that was part
+// way through when a tombstone it might be owed is purged is still refused.
+func TestSyncItemsFreshStartAfterPurge(t *testing.T) {
+	t.Parallel()
+	w, _ := contosoWorld(t)
+	m := mailbox(t, w, "carol@contoso.com")
+	ref := FolderByName("inbox")
+	old := newReplica()
+	old.syncToEnd(t, m, ref, 512)
+	page, err := m.FindItems(ref, ItemQuery{Max: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.DeleteItem(page.Items[0].ItemId.Id, HardDelete); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.ExpireSyncStates(); err != nil {
+		t.Fatal(err)
+	}
+	fresh := newReplica()
+	changes, pages := fresh.syncToEnd(t, m, ref, 7)
+	if len(changes) != 49 || pages != 7 {
+		t.Fatalf("fresh start: %d changes in %d pages, want 49 in 7", len(changes), pages)
+	}
+	fresh.equal(t, m, ref)
+
+	// Part way through an enumeration, a purge of a tombstone it may be owed makes its
+	// state invalid.
+	mid := newReplica()
+	mid.page(t, m, ref, 10)
+	page, _ = m.FindItems(ref, ItemQuery{Max: 1})
+	if err := m.DeleteItem(page.Items[0].ItemId.Id, HardDelete); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.PurgeTombstones(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := m.SyncItems(ref, mid.state, 10, nil); ews.Code(err) != ews.ErrorInvalidSyncStateData {
+		t.Fatalf("state owed a purged delete: %v", err)
+	}
+}
