@@ -78,7 +78,7 @@ func TestAuthentication(t *testing.T) {
 		})
 	}
 	// Nothing was done.
-	if users, _ := e.svc.ListUsers(ctx, sess, org); len(users) != 1 {
+	if users, _ := e.Service.ListUsers(ctx, sess, org); len(users) != 1 {
 		t.Fatalf("%d users", len(users))
 	}
 }
@@ -89,11 +89,8 @@ func TestOperatorOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	org, tok := e.org(t, "Contoso", "alice@contoso.com")
-	acc, err := e.svc.CreateOrgAdmin(ctx, control.Principal{Kind: control.Operator, Label: "op"}, org, control.NewAdmin{Email: "admin@contoso.com", Password: "correct horse battery"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opToks, _ := e.svc.ListAPITokens(ctx, control.Principal{Kind: control.Operator}, 0)
+	acc := e.OrgAdmin(t, org, "admin@contoso.com", "correct horse battery")
+	opToks, _ := e.Service.ListAPITokens(ctx, e.Operator, 0)
 	v := ids{org: org, admin: acc.ID, token: opToks[0].ID}
 	forbidden := []string{
 		"POST /api/v1/orgs", "DELETE /api/v1/orgs/{org}", "POST /api/v1/orgs/{org}/admins", "DELETE /api/v1/orgs/{org}/admins/{admin}",
@@ -112,7 +109,7 @@ func TestOperatorOnly(t *testing.T) {
 	if len(orgs.Organizations) != 1 {
 		t.Fatalf("organizations: %+v", orgs)
 	}
-	if admins, _ := e.svc.ListOrgAdmins(ctx, control.Principal{Kind: control.Operator}, org); len(admins) != 1 {
+	if admins, _ := e.Service.ListOrgAdmins(ctx, e.Operator, org); len(admins) != 1 {
 		t.Fatalf("%d admins", len(admins))
 	}
 	e.do(t, e.opToken, "GET", "/api/v1/tokens", nil).want(t, 200)
@@ -138,7 +135,7 @@ func TestOperatorOnly(t *testing.T) {
 func TestTenantIsolation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	op := control.Principal{Kind: control.Operator, Label: "op"}
+	op := e.Operator
 	victim, victimTok := e.org(t, "Victim", "alice@contoso.com", "bob@contoso.com")
 	attacker, attackerTok := e.org(t, "Attacker", "mallory@attacker.test")
 
@@ -146,12 +143,9 @@ func TestTenantIsolation(t *testing.T) {
 	e.do(t, victimTok, "PUT", path("/api/v1/orgs/{org}/email-config", ids{org: victim}), contosoConfig()).want(t, 200)
 	var run struct{ ID int64 }
 	e.do(t, victimTok, "POST", path("/api/v1/orgs/{org}/checks", ids{org: victim}), nil).want(t, 201).decode(t, &run)
-	acc, err := e.svc.CreateOrgAdmin(ctx, op, victim, control.NewAdmin{Email: "admin@victim.test", Password: "correct horse battery"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, _ := e.svc.ListUsers(ctx, op, victim)
-	toks, _ := e.svc.ListAPITokens(ctx, op, victim)
+	acc := e.OrgAdmin(t, victim, "admin@victim.test", "correct horse battery")
+	users, _ := e.Service.ListUsers(ctx, op, victim)
+	toks, _ := e.Service.ListAPITokens(ctx, op, victim)
 	v := ids{org: victim, user: users[0].ID, run: run.ID, admin: acc.ID, token: toks[0].ID}
 	snapshot := func() string {
 		var b strings.Builder

@@ -86,7 +86,7 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("Allow: %q", allow)
 	}
 	// Nothing was half-saved.
-	list, _ := e.svc.ListUsers(ctx, control.Principal{Kind: control.Operator}, org)
+	list, _ := e.Service.ListUsers(ctx, e.Operator, org)
 	if len(list) != 1 {
 		t.Fatalf("%d users after bad requests", len(list))
 	}
@@ -176,7 +176,7 @@ func TestImport(t *testing.T) {
 		!strings.Contains(er.Error.Lines[1].Message, "no email address") || !strings.Contains(er.Error.Message, "nothing was imported") {
 		t.Fatalf("line errors: %+v", er)
 	}
-	if users, _ := e.svc.ListUsers(ctx, control.Principal{Kind: control.Operator}, org2); len(users) != 1 {
+	if users, _ := e.Service.ListUsers(ctx, e.Operator, org2); len(users) != 1 {
 		t.Fatalf("half-imported: %d users", len(users))
 	}
 	e.do(t, tok2, "POST", p2, raw{"text/plain", nil}).wantErr(t, 422, "invalid_input")

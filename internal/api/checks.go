@@ -122,7 +122,7 @@ func (h *Handler) runCheck(w http.ResponseWriter, r *http.Request, c *call) erro
 	var results []resultJSON
 	out, err := h.svc.RunCheck(r.Context(), c.p, c.org.ID, ci, func(res checker.Result) { results = append(results, resultView(res)) })
 	if err != nil {
-		return exchangeFailure(err)
+		return err
 	}
 	w.Header().Set("Location", Prefix+"/orgs/"+strconv.FormatInt(c.org.ID, 10)+"/checks/"+strconv.FormatInt(out.Run.ID, 10))
 	writeJSON(w, http.StatusCreated, runDetailJSON{runJSON: runView(out.Run), Results: nonNil(results)})
@@ -155,7 +155,6 @@ func (h *Handler) streamCheck(w http.ResponseWriter, r *http.Request, c *call, c
 		write(streamLine{Type: "result", Result: &v})
 	})
 	if err != nil {
-		err = exchangeFailure(err)
 		if !started {
 			return err
 		}

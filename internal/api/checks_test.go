@@ -144,6 +144,34 @@ func TestCheckErrors(t *testing.T) {
 	}
 }
 
+// Exchange refusing the saved service account during a group import is a 502 in words
+// for an admin; a saved password that cannot be decrypted is the server's failure (500,
+// logged) for a group import and for a check of the saved configuration.
+func TestExchangeAndPasswordFailures(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	org, tok := e.org(t, "Contoso", "alice@contoso.com")
+	body := contosoConfig()
+	body["password"] = "Not-The-Pass-42"
+	e.do(t, tok, "PUT", path("/api/v1/orgs/{org}/email-config", ids{org: org}), body).want(t, 200)
+	group := map[string]any{"group": "sales@contoso.com"}
+	er := e.do(t, tok, "POST", path("/api/v1/orgs/{org}/users/import-group", ids{org: org}), group).wantErr(t, 502, "exchange_error")
+	if msg := er.Error.Message; !strings.HasPrefix(msg, "Expand sales@contoso.com: Exchange refused the service account's credentials") ||
+		strings.Contains(msg, "Not-The-Pass-42") {
+		t.Fatalf("message %q", msg)
+	}
+
+	other, otherTok := e.org(t, "Fabrikam", "alice@contoso.com")
+	e.SaveUnreadablePassword(t, other)
+	e.do(t, otherTok, "POST", path("/api/v1/orgs/{org}/users/import-group", ids{org: other}), group).wantErr(t, 500, "internal")
+	for _, accept := range []string{"application/json", "application/x-ndjson"} {
+		e.do(t, otherTok, "POST", path("/api/v1/orgs/{org}/checks", ids{org: other}), nil, "Accept", accept).wantErr(t, 500, "internal")
+	}
+	if logs := e.logs.String(); strings.Count(logs, "cannot be decrypted") < 3 {
+		t.Fatalf("not logged: %s", logs)
+	}
+}
+
 // The wand answers with its trail also when nothing is found, then with an error; an
 // empty body starts from the saved configuration.
 func TestDiscover(t *testing.T) {

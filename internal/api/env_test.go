@@ -3,119 +3,44 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/mailbridge/mailbridge/internal/api"
-	"github.com/mailbridge/mailbridge/internal/control"
-	"github.com/mailbridge/mailbridge/internal/exchangesim"
-	"github.com/mailbridge/mailbridge/internal/hostoverride"
-	"github.com/mailbridge/mailbridge/internal/secrets"
-	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/control/controltest"
 )
 
 var ctx = context.Background()
 
-// cheapParams keep password hashing fast under the race detector.
-var cheapParams = secrets.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-
 const (
-	ewsURL      = "https://mail.contoso.com/EWS/Exchange.asmx"
-	svcLogon    = "svc-sync@contoso.com"
-	svcPassword = exchangesim.DefaultServicePassword // "Svc-Pass-2026!"
+	ewsURL      = controltest.EWSURL
+	svcLogon    = controltest.ServiceLogon
+	svcPassword = controltest.ServicePassword // "Svc-Pass-2026!"
 )
 
-// noSRV answers every SRV lookup "no such record", as a closed network would.
-type noSRV struct{}
-
-func (noSRV) LookupSRV(context.Context, string, string, string) (string, []*net.SRV, error) {
-	return "", nil, &net.DNSError{Err: "no such host", IsNotFound: true}
-}
-
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// env is the API over a control.Service over a fresh SQLite store, with the contoso
-// simulator over TLS reachable as contoso.com, autodiscover.contoso.com and
-// mail.contoso.com, served by a real HTTP server.
+// env is the API over controltest's Service (a fresh SQLite store, the contoso simulator
+// reachable as contoso.com), served by a real HTTP server, with an operator API token.
+// The test fails if the service account's password reaches the logs.
 type env struct {
-	svc     *control.Service
-	st      *store.Store
+	*controltest.Env
 	api     *api.Handler
 	srv     *httptest.Server
-	logs    *syncBuffer
+	logs    *controltest.LogBuffer
 	opToken string // an operator API token
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{logs: &syncBuffer{}}
-	simOpts := exchangesim.Options{}
-	simOpts.Autodiscover.ExternalEWSURL = ewsURL
-	sim, err := exchangesim.New(simOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	running, err := sim.Start(sctx, exchangesim.ListenConfig{Addr: "127.0.0.1:0", TLS: true, StateDir: t.TempDir()})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		c, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		defer stop()
-		running.Shutdown(c)
-	})
-	ov, err := hostoverride.Parse(running.ResolveSpecs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(running.CAPEM())
-	e.st, err = store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "mb.db"), store.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.st.Close() })
-	sealer, err := secrets.NewSealer(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.svc, err = control.New(control.Config{Store: e.st, Sealer: sealer, AllowPrivateEndpoints: true, Overrides: ov,
-		RootCAs: pool, Resolver: noSRV{}, PasswordParams: cheapParams})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := &env{Env: controltest.New(t, controltest.Options{}), logs: &controltest.LogBuffer{}}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.api, err = api.New(e.svc, api.Options{Logger: logger})
+	var err error
+	e.api, err = api.New(e.Service, api.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +48,7 @@ func newEnv(t *testing.T) *env {
 	mux.Handle("/api/", e.api)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
-	tok, err := e.svc.CreateAPIToken(ctx, control.Principal{Kind: control.Operator, Label: "op@mailbridge.test"}, 0, "tests")
+	tok, err := e.Service.CreateAPIToken(ctx, e.Operator, 0, "tests")
 	if err != nil {
 		t.Fatal(err)
 	}

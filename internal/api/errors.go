@@ -54,31 +54,6 @@ func badRequest(msg string, fields map[string]string) error {
 	return &requestError{http.StatusBadRequest, apiError{Code: codeInvalidInput, Message: msg, Fields: fields}}
 }
 
-// exchangeError is a failure of Exchange (or of reaching it) while doing what the
-// request asked; its text is written for an admin and carries no secret.
-type exchangeError struct{ err error }
-
-func (e *exchangeError) Error() string { return e.err.Error() }
-func (e *exchangeError) Unwrap() error { return e.err }
-
-// exchangeFailure marks an error from an action that talks to Exchange (a group
-// import, a check) as Exchange's, unless it is one the API knows, or a failure of the
-// store or of mailbridge itself (the saved password cannot be decrypted), which stay
-// internal and are logged.
-func exchangeFailure(err error) error {
-	var ie *control.InputError
-	var im *control.ImportError
-	var re *requestError
-	switch {
-	case err == nil, errors.As(err, &ie), errors.As(err, &im), errors.As(err, &re),
-		errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict),
-		errors.Is(err, control.ErrForbidden), errors.Is(err, control.ErrUnauthenticated),
-		strings.HasPrefix(err.Error(), "store: "), strings.HasPrefix(err.Error(), "control: "):
-		return err
-	}
-	return &exchangeError{err}
-}
-
 // classify returns the status and body for an error.
 func classify(err error) (int, apiError, bool) {
 	var (
@@ -86,7 +61,7 @@ func classify(err error) (int, apiError, bool) {
 		im  *control.ImportError
 		re  *requestError
 		mbe *http.MaxBytesError
-		ee  *exchangeError
+		ee  *control.ExchangeError
 		de  *store.DuplicateError
 	)
 	switch {
@@ -117,7 +92,11 @@ func classify(err error) (int, apiError, bool) {
 	case errors.As(err, &de), errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, apiError{Code: codeConflict, Message: "This exists already, or was changed meanwhile."}, false
 	case errors.As(err, &ee):
-		return http.StatusBadGateway, apiError{Code: codeExchange, Message: sentence(ee.err.Error())}, false
+		return http.StatusBadGateway, apiError{Code: codeExchange, Message: sentence(ee.Error())}, false
+	case errors.Is(err, control.ErrSealedPasswordUnreadable):
+		// The master key changed under the saved password: the operator must know, so it
+		// is the server's failure, logged, like the store's.
+		return http.StatusInternalServerError, apiError{Code: codeInternal, Message: internalMessage}, true
 	}
 	return http.StatusInternalServerError, apiError{Code: codeInternal, Message: internalMessage}, true
 }

@@ -50,7 +50,7 @@ func TestPasswordNeverReturned(t *testing.T) {
 func TestInternalError(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.st.Close()
+	e.Store.Close()
 	r := e.do(t, e.opToken, "GET", "/api/v1/orgs", nil)
 	er := r.wantErr(t, 500, "internal")
 	if strings.Contains(er.Error.Message, "store") || strings.Contains(er.Error.Message, "sql") {

@@ -95,18 +95,12 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c *call) error
 	if err != nil {
 		return err
 	}
-	// control has no single-user read; the organization's list is scoped to it.
-	users, err := h.svc.ListUsers(r.Context(), c.p, c.org.ID)
+	u, err := h.svc.GetUser(r.Context(), c.p, c.org.ID, id)
 	if err != nil {
 		return err
 	}
-	for _, u := range users {
-		if u.ID == id {
-			writeJSON(w, http.StatusOK, userView(u))
-			return nil
-		}
-	}
-	return store.ErrNotFound
+	writeJSON(w, http.StatusOK, userView(u))
+	return nil
 }
 
 func (h *Handler) removeUser(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -153,7 +147,7 @@ func (h *Handler) importGroup(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	res, err := h.svc.ImportGroup(r.Context(), c.p, c.org.ID, in.Group)
 	if err != nil {
-		return exchangeFailure(err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, importView(res))
 	return nil

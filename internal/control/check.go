@@ -23,7 +23,9 @@ const resultBatch = 200
 // they stand (unsaved; an empty Password means the saved one) against every user of the
 // organization, reports each result to emit as soon as it is known, keeps the run and
 // its results as history and records each user's status. Cancelling ctx stops the check;
-// the run is then recorded as cancelled.
+// the run is then recorded as cancelled. What Exchange refuses or fails at is a result
+// of the run (with its diagnosis), not an error; a saved password that cannot be
+// decrypted is ErrSealedPasswordUnreadable.
 func (s *Service) RunCheck(ctx context.Context, p Principal, orgID int64, in EmailConfigInput, emit func(checker.Result)) (CheckOutcome, error) {
 	if err := orgAccess(p, orgID); err != nil {
 		return CheckOutcome{}, err

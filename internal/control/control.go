@@ -7,6 +7,15 @@
 // organization's admin or token only on its own. A principal asking for an organization
 // it may not see gets store.ErrNotFound, exactly as if the organization did not exist,
 // so ids of other tenants cannot be probed.
+//
+// Callers branch on errors with errors.Is and errors.As, never on their text: besides
+// the store's sentinels, *InputError (values to fix, by field), *ImportError (lines of a
+// list to fix), ErrForbidden, ErrUnauthenticated, ErrBadCredentials, *RateLimitedError,
+// *ExchangeError (Exchange failed or refused, in words for an admin) and
+// ErrSealedPasswordUnreadable (the master key changed under the saved password).
+//
+// Package controltest builds a Service over a fresh store and the Exchange simulator for
+// the tests of this package, internal/web and internal/api.
 package control
 
 import (
@@ -90,6 +99,25 @@ func inputErr(kv ...string) *InputError {
 	}
 	return e
 }
+
+// ErrSealedPasswordUnreadable: the saved service-account password cannot be decrypted,
+// most likely because the master key changed since it was saved. Entering the password
+// again mends it; the operator should hear of it too.
+var ErrSealedPasswordUnreadable = errors.New("the saved password cannot be decrypted (was the master key changed?)")
+
+// ExchangeError is a failure of Exchange, or of reaching it, while doing what an admin
+// asked (expanding a group): Exchange refused the credentials or the request, was busy,
+// did not answer, or its certificate is not trusted. Its text is written for an admin
+// and holds no secret; Err's chain keeps the EWS client's error beneath, for errors.As.
+//
+// A check reports such failures as its results, not as an ExchangeError.
+type ExchangeError struct {
+	Op  string // what was being done, as a verb phrase: "expand sales@contoso.com"
+	Err error
+}
+
+func (e *ExchangeError) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *ExchangeError) Unwrap() error { return e.Err }
 
 // Config is what a Service needs.
 type Config struct {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/checker"
 	"github.com/mailbridge/mailbridge/internal/control"
+	"github.com/mailbridge/mailbridge/internal/control/controltest"
+	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
 	"github.com/mailbridge/mailbridge/internal/store"
 )
@@ -27,62 +29,62 @@ func fieldErr(t *testing.T, err error, field, contains string) {
 
 func TestAuthorization(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
-	a := e.org(t, "A", "u@a.test")
-	b := e.org(t, "B", "u@b.test")
-	adminA := admin(a)
-	if _, err := e.svc.CreateOrganization(ctx, adminA, "C"); !errors.Is(err, control.ErrForbidden) {
+	e := controltest.New(t, controltest.Options{})
+	a := e.Org(t, "A", "u@a.test")
+	b := e.Org(t, "B", "u@b.test")
+	adminA := controltest.Admin(a)
+	if _, err := e.Service.CreateOrganization(ctx, adminA, "C"); !errors.Is(err, control.ErrForbidden) {
 		t.Fatalf("admin created an organization: %v", err)
 	}
-	if _, err := e.svc.GetOrganization(ctx, adminA, b); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Service.GetOrganization(ctx, adminA, b); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("admin of A read B: %v", err)
 	}
-	if _, err := e.svc.ListUsers(ctx, adminA, b); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Service.ListUsers(ctx, adminA, b); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("admin of A listed B's users: %v", err)
 	}
-	if _, err := e.svc.AddUser(ctx, adminA, b, "x@b.test", ""); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Service.AddUser(ctx, adminA, b, "x@b.test", ""); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("admin of A added to B: %v", err)
 	}
-	if _, err := e.svc.SaveEmailConfig(ctx, adminA, b, e.contosoConfig()); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Service.SaveEmailConfig(ctx, adminA, b, controltest.ContosoConfig()); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("admin of A configured B: %v", err)
 	}
-	orgs, err := e.svc.ListOrganizations(ctx, adminA)
+	orgs, err := e.Service.ListOrganizations(ctx, adminA)
 	if err != nil || len(orgs) != 1 || orgs[0].ID != a {
 		t.Fatalf("admin of A lists %v, %v", orgs, err)
 	}
-	if all, _ := e.svc.ListOrganizations(ctx, e.op); len(all) != 2 {
+	if all, _ := e.Service.ListOrganizations(ctx, e.Operator); len(all) != 2 {
 		t.Fatalf("operator lists %d organizations", len(all))
 	}
-	if _, err := e.svc.CreateOrgAdmin(ctx, adminA, a, control.NewAdmin{Email: "x@a.test", Password: "long-enough-password"}); !errors.Is(err, control.ErrForbidden) {
+	if _, err := e.Service.CreateOrgAdmin(ctx, adminA, a, control.NewAdmin{Email: "x@a.test", Password: "long-enough-password"}); !errors.Is(err, control.ErrForbidden) {
 		t.Fatalf("admin created an admin: %v", err)
 	}
-	if err := e.svc.DeleteOrganization(ctx, adminA, a); !errors.Is(err, control.ErrForbidden) {
+	if err := e.Service.DeleteOrganization(ctx, adminA, a); !errors.Is(err, control.ErrForbidden) {
 		t.Fatalf("admin deleted an organization: %v", err)
 	}
 	// A principal without an organization sees none.
-	if _, err := e.svc.GetOrganization(ctx, control.Principal{Kind: control.OrgAdmin}, a); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Service.GetOrganization(ctx, control.Principal{Kind: control.OrgAdmin}, a); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("org-less admin: %v", err)
 	}
 }
 
 func TestAddUserValidation(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
-	org := e.org(t, "Contoso", "alice@contoso.com")
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
 	for _, bad := range []string{"", "alice", "alice@", "@contoso.com", "alice@contoso", "Alice <alice@contoso.com>", "a b@contoso.com", "alice@contoso.com\n", strings.Repeat("a", 250) + "@x.com"} {
-		_, err := e.svc.AddUser(ctx, e.op, org, bad, "")
+		_, err := e.Service.AddUser(ctx, e.Operator, org, bad, "")
 		var ie *control.InputError
 		if !errors.As(err, &ie) || ie.Fields["email"] == "" {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
-	_, err := e.svc.AddUser(ctx, e.op, org, " ALICE@contoso.com ", "")
+	_, err := e.Service.AddUser(ctx, e.Operator, org, " ALICE@contoso.com ", "")
 	fieldErr(t, err, "email", "already a user")
-	u, err := e.svc.AddUser(ctx, e.op, org, "Bob@Contoso.com", "Bob Jones")
+	u, err := e.Service.AddUser(ctx, e.Operator, org, "Bob@Contoso.com", "Bob Jones")
 	if err != nil || u.Email != "bob@contoso.com" || u.DisplayName != "Bob Jones" {
 		t.Fatalf("add: %+v %v", u, err)
 	}
-	users, _ := e.svc.ListUsers(ctx, e.op, org)
+	users, _ := e.Service.ListUsers(ctx, e.Operator, org)
 	if len(users) != 2 {
 		t.Fatalf("%d users", len(users))
 	}
@@ -90,7 +92,7 @@ func TestAddUserValidation(t *testing.T) {
 
 func TestImportUsers(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
+	e := controltest.New(t, controltest.Options{})
 	cases := []struct {
 		name  string
 		list  string
@@ -112,12 +114,12 @@ func TestImportUsers(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			org := e.org(t, "Org "+c.name)
-			res, err := e.svc.ImportUsers(ctx, e.op, org, strings.NewReader(c.list))
+			org := e.Org(t, "Org "+c.name)
+			res, err := e.Service.ImportUsers(ctx, e.Operator, org, strings.NewReader(c.list))
 			if err != nil {
 				t.Fatal(err)
 			}
-			users, _ := e.svc.ListUsers(ctx, e.op, org)
+			users, _ := e.Service.ListUsers(ctx, e.Operator, org)
 			var got []string
 			for _, u := range users {
 				got = append(got, u.Email)
@@ -138,26 +140,26 @@ func TestImportUsers(t *testing.T) {
 // A list with a bad line imports nothing and says which lines to fix.
 func TestImportUsersBadLines(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
-	org := e.org(t, "Contoso", "alice@contoso.com")
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
 	list := "alice@contoso.com\nbob@contoso.com\nnot-an-address@\ncarol@contoso.com\njust some words\n"
-	_, err := e.svc.ImportUsers(ctx, e.op, org, strings.NewReader(list))
+	_, err := e.Service.ImportUsers(ctx, e.Operator, org, strings.NewReader(list))
 	var ie *control.ImportError
 	if !errors.As(err, &ie) || ie.Total != 2 || ie.Lines[0].Line != 3 || ie.Lines[1].Line != 5 || !strings.Contains(ie.Lines[1].Message, "no email address") {
 		t.Fatalf("got %v (%+v)", err, ie)
 	}
-	users, _ := e.svc.ListUsers(ctx, e.op, org)
+	users, _ := e.Service.ListUsers(ctx, e.Operator, org)
 	if len(users) != 1 {
 		t.Fatalf("half-imported: %d users", len(users))
 	}
 	for _, bad := range []string{"", "\n\n# only comments\n", "Name,Title\nAlice,CEO\n"} {
-		if _, err := e.svc.ImportUsers(ctx, e.op, org, strings.NewReader(bad)); !errors.As(err, &ie) {
+		if _, err := e.Service.ImportUsers(ctx, e.Operator, org, strings.NewReader(bad)); !errors.As(err, &ie) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
 	// Too large.
 	big := bytes.Repeat([]byte("a"), control.MaxImportBytes+10)
-	if _, err := e.svc.ImportUsers(ctx, e.op, org, bytes.NewReader(big)); !errors.As(err, &ie) {
+	if _, err := e.Service.ImportUsers(ctx, e.Operator, org, bytes.NewReader(big)); !errors.As(err, &ie) {
 		t.Fatalf("oversized list: %v", err)
 	}
 }
@@ -165,18 +167,18 @@ func TestImportUsersBadLines(t *testing.T) {
 // A 10,000-line CSV imports in one go; importing it again adds nothing and keeps everyone.
 func TestImportLargeCSV(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
-	org := e.org(t, "Big", "user00007@big.test")
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Big", "user00007@big.test")
 	var b strings.Builder
 	b.WriteString("Email,DisplayName\n")
 	for i := range 10000 {
 		fmt.Fprintf(&b, "user%05d@big.test,User %d\n", i, i)
 	}
-	res, err := e.svc.ImportUsers(ctx, e.op, org, strings.NewReader(b.String()))
+	res, err := e.Service.ImportUsers(ctx, e.Operator, org, strings.NewReader(b.String()))
 	if err != nil || res.Added != 9999 || len(res.Existing) != 1 || res.Existing[0] != "user00007@big.test" {
 		t.Fatalf("import: %+v %v", res.Added, err)
 	}
-	res, err = e.svc.ImportUsers(ctx, e.op, org, strings.NewReader(b.String()))
+	res, err = e.Service.ImportUsers(ctx, e.Operator, org, strings.NewReader(b.String()))
 	if err != nil || res.Added != 0 || len(res.Existing) != 10000 {
 		t.Fatalf("second import: %d added, %d existing, %v", res.Added, len(res.Existing), err)
 	}
@@ -184,40 +186,93 @@ func TestImportLargeCSV(t *testing.T) {
 
 func TestImportGroup(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
-	org := e.org(t, "Contoso", "alice@contoso.com")
-	_, err := e.svc.ImportGroup(ctx, e.op, org, "sales@contoso.com")
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	_, err := e.Service.ImportGroup(ctx, e.Operator, org, "sales@contoso.com")
 	fieldErr(t, err, "email_config", "Save the Email Configuration first")
-	if _, err := e.svc.SaveEmailConfig(ctx, e.op, org, e.contosoConfig()); err != nil {
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, controltest.ContosoConfig()); err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.svc.ImportGroup(ctx, e.op, org, "sales@contoso.com")
+	res, err := e.Service.ImportGroup(ctx, e.Operator, org, "sales@contoso.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, _ := e.svc.ListUsers(ctx, e.op, org)
-	var got []string
-	for _, u := range users {
-		got = append(got, u.Email)
-	}
+	got := e.Emails(t, org)
 	want := []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "dave@contoso.com", "erin@contoso.com", "frank@contoso.com"}
 	if !slices.Equal(got, want) || res.Added != 5 || len(res.Existing) != 1 {
 		t.Fatalf("imported %v (%+v)", got, res)
 	}
+	users, _ := e.Service.ListUsers(ctx, e.Operator, org)
 	if users[1].Source != "group:sales@contoso.com" || users[1].DisplayName == "" {
 		t.Fatalf("bob: %+v", users[1])
 	}
-	_, err = e.svc.ImportGroup(ctx, e.op, org, "nosuchgroup@contoso.com")
+	_, err = e.Service.ImportGroup(ctx, e.Operator, org, "nosuchgroup@contoso.com")
 	fieldErr(t, err, "group", "knows no distribution group")
-	_, err = e.svc.ImportGroup(ctx, e.op, org, "not an address")
+	_, err = e.Service.ImportGroup(ctx, e.Operator, org, "not an address")
 	fieldErr(t, err, "group", "not an email address")
+
+	// Exchange refusing the saved account is an *ExchangeError in words for an admin,
+	// with the client's error beneath and no password in sight.
+	wrong := e.Org(t, "Wrong password")
+	in := controltest.ContosoConfig()
+	in.Password = "Not-The-Pass-42"
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, wrong, in); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Service.ImportGroup(ctx, e.Operator, wrong, "sales@contoso.com")
+	var ee *control.ExchangeError
+	var ae *ewsclient.AuthError
+	if !errors.As(err, &ee) || ee.Op != "expand sales@contoso.com" || !errors.As(err, &ae) {
+		t.Fatalf("got %v (%T), want an ExchangeError over an AuthError", err, err)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "expand sales@contoso.com: Exchange refused the service account's credentials") ||
+		strings.Contains(msg, in.Password) {
+		t.Fatalf("message %q", msg)
+	}
+	// A saved password that cannot be decrypted says so, and is no Exchange error.
+	unreadable := e.Org(t, "Unreadable")
+	e.SaveUnreadablePassword(t, unreadable)
+	_, err = e.Service.ImportGroup(ctx, e.Operator, unreadable, "sales@contoso.com")
+	if !errors.Is(err, control.ErrSealedPasswordUnreadable) || errors.As(err, &ee) {
+		t.Fatalf("got %v, want ErrSealedPasswordUnreadable", err)
+	}
+}
+
+func TestGetUser(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	a := e.Org(t, "A", "alice@a.test")
+	b := e.Org(t, "B", "bob@b.test")
+	aUsers, _ := e.Service.ListUsers(ctx, e.Operator, a)
+	bUsers, _ := e.Service.ListUsers(ctx, e.Operator, b)
+	alice, bob := aUsers[0], bUsers[0]
+	u, err := e.Service.GetUser(ctx, controltest.Admin(a), a, alice.ID)
+	if err != nil || u.ID != alice.ID || u.OrgID != a || u.Email != "alice@a.test" {
+		t.Fatalf("get: %+v %v", u, err)
+	}
+	cases := []struct {
+		name   string
+		p      control.Principal
+		org    int64
+		userID int64
+	}{
+		{"another organization's admin", controltest.Admin(b), a, alice.ID},
+		{"another organization's user", controltest.Admin(a), a, bob.ID},
+		{"even for an operator", e.Operator, a, bob.ID},
+		{"no such user", e.Operator, a, bob.ID + 1000},
+	}
+	for _, c := range cases {
+		if _, err := e.Service.GetUser(ctx, c.p, c.org, c.userID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: %v, want store.ErrNotFound", c.name, err)
+		}
+	}
 }
 
 func TestEmailConfigValidation(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{denyPrivate: true})
-	org := e.org(t, "Contoso")
-	good := e.contosoConfig()
+	e := controltest.New(t, controltest.Options{DenyPrivate: true})
+	org := e.Org(t, "Contoso")
+	good := controltest.ContosoConfig()
 	cases := []struct {
 		name   string
 		mutate func(*control.EmailConfigInput)
@@ -239,70 +294,70 @@ func TestEmailConfigValidation(t *testing.T) {
 	for _, c := range cases {
 		in := good
 		c.mutate(&in)
-		_, err := e.svc.SaveEmailConfig(ctx, e.op, org, in)
+		_, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, in)
 		fieldErr(t, err, c.field, c.msg)
 	}
-	if _, err := e.st.GetEmailConfig(ctx, org); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Store.GetEmailConfig(ctx, org); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("an invalid form saved something: %v", err)
 	}
 }
 
 func TestEmailConfigPasswordSealed(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
-	org := e.org(t, "Contoso")
-	v, err := e.svc.SaveEmailConfig(ctx, e.op, org, e.contosoConfig())
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso")
+	v, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, controltest.ContosoConfig())
 	if err != nil || !v.HasPassword || v.Version != 1 || v.AccountLogon != "svc-sync@contoso.com" {
 		t.Fatalf("save: %+v %v", v, err)
 	}
-	raw, err := e.st.GetEmailConfig(ctx, org)
+	raw, err := e.Store.GetEmailConfig(ctx, org)
 	if err != nil || bytes.Contains(raw.PasswordSealed, []byte(exchangesim.DefaultServicePassword)) || len(raw.PasswordSealed) < 40 {
 		t.Fatalf("stored password not sealed: %v", err)
 	}
 	// The sealed password is bound to its organization: copied to another, it does not open.
-	other := e.org(t, "Other", "alice@contoso.com")
-	if _, err := e.st.SaveEmailConfig(ctx, store.System, 0, store.EmailConfig{OrgID: other, AccessType: raw.AccessType, AccountLogon: raw.AccountLogon,
+	other := e.Org(t, "Other", "alice@contoso.com")
+	if _, err := e.Store.SaveEmailConfig(ctx, store.System, 0, store.EmailConfig{OrgID: other, AccessType: raw.AccessType, AccountLogon: raw.AccountLogon,
 		PasswordSealed: raw.PasswordSealed, EWSURL: raw.EWSURL, AuthMethod: raw.AuthMethod}, 0); err != nil {
 		t.Fatal(err)
 	}
-	in := e.contosoConfig()
+	in := controltest.ContosoConfig()
 	in.Password = ""
-	if _, err := e.svc.RunCheck(ctx, e.op, other, in, nil); err == nil || !strings.Contains(err.Error(), "cannot be decrypted") {
+	if _, err := e.Service.RunCheck(ctx, e.Operator, other, in, nil); !errors.Is(err, control.ErrSealedPasswordUnreadable) || !strings.Contains(err.Error(), "cannot be decrypted") {
 		t.Fatalf("a password copied to another organization opened: %v", err)
 	}
 	// Saving with an empty password keeps the saved one; a stale version is refused.
 	in.BaseVersion = 1
 	in.EWSURL = "https://mail.contoso.com/ews/exchange.asmx"
-	v, err = e.svc.SaveEmailConfig(ctx, e.op, org, in)
+	v, err = e.Service.SaveEmailConfig(ctx, e.Operator, org, in)
 	if err != nil || v.Version != 2 || !v.HasPassword {
 		t.Fatalf("save without password: %+v %v", v, err)
 	}
-	again, _ := e.st.GetEmailConfig(ctx, org)
+	again, _ := e.Store.GetEmailConfig(ctx, org)
 	if !bytes.Equal(again.PasswordSealed, raw.PasswordSealed) {
 		t.Fatal("the saved password changed on a save without one")
 	}
-	_, err = e.svc.SaveEmailConfig(ctx, e.op, org, in) // still based on version 1
+	_, err = e.Service.SaveEmailConfig(ctx, e.Operator, org, in) // still based on version 1
 	fieldErr(t, err, "version", "Someone else saved")
 }
 
 func TestDiscover(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
-	org := e.org(t, "Contoso", "alice@contoso.com")
-	res, err := e.svc.Discover(ctx, admin(org), org, control.DiscoverInput{AccountLogon: "svc-sync@contoso.com", Password: exchangesim.DefaultServicePassword})
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	res, err := e.Service.Discover(ctx, controltest.Admin(org), org, control.DiscoverInput{AccountLogon: "svc-sync@contoso.com", Password: exchangesim.DefaultServicePassword})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Verified || res.EWSURL != e.ewsURL || len(res.Attempts) == 0 {
+	if !res.Verified || res.EWSURL != e.EWSURL || len(res.Attempts) == 0 {
 		t.Fatalf("discovered %+v", res)
 	}
 	// DOMAIN\user logon: the organization's first user is asked about.
-	res, err = e.svc.Discover(ctx, admin(org), org, control.DiscoverInput{AccountLogon: `CONTOSO\svc-sync`, Password: exchangesim.DefaultServicePassword})
-	if err != nil || res.Email != "alice@contoso.com" || res.EWSURL != e.ewsURL {
+	res, err = e.Service.Discover(ctx, controltest.Admin(org), org, control.DiscoverInput{AccountLogon: `CONTOSO\svc-sync`, Password: exchangesim.DefaultServicePassword})
+	if err != nil || res.Email != "alice@contoso.com" || res.EWSURL != e.EWSURL {
 		t.Fatalf("discover with DOMAIN\\user: %+v %v", res, err)
 	}
 	// Wrong password: the trail says 401, nothing is verified.
-	res, err = e.svc.Discover(ctx, admin(org), org, control.DiscoverInput{AccountLogon: "svc-sync@contoso.com", Password: "wrong"})
+	res, err = e.Service.Discover(ctx, controltest.Admin(org), org, control.DiscoverInput{AccountLogon: "svc-sync@contoso.com", Password: "wrong"})
 	if err == nil || res == nil || res.Verified || res.Unauthorized == 0 || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("wrong password: %+v %v", res, err)
 	}
@@ -320,9 +375,9 @@ func TestDiscover(t *testing.T) {
 // With the address guard on, the wand cannot reach the simulator on loopback, and says so.
 func TestDiscoverGuarded(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{denyPrivate: true})
-	org := e.org(t, "Contoso", "alice@contoso.com")
-	res, err := e.svc.Discover(ctx, e.op, org, control.DiscoverInput{AccountLogon: "svc-sync@contoso.com", Password: exchangesim.DefaultServicePassword})
+	e := controltest.New(t, controltest.Options{DenyPrivate: true})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	res, err := e.Service.Discover(ctx, e.Operator, org, control.DiscoverInput{AccountLogon: "svc-sync@contoso.com", Password: exchangesim.DefaultServicePassword})
 	if err == nil || res == nil || res.Verified {
 		t.Fatalf("reached a loopback address through the guard: %+v", res)
 	}
@@ -337,17 +392,17 @@ func TestDiscoverGuarded(t *testing.T) {
 
 func TestRunCheck(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
-	org := e.org(t, "Contoso", "alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "frank@contoso.com")
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "frank@contoso.com")
 	var streamed []checker.Result
-	out, err := e.svc.RunCheck(ctx, admin(org), org, e.contosoConfig(), func(r checker.Result) { streamed = append(streamed, r) })
+	out, err := e.Service.RunCheck(ctx, controltest.Admin(org), org, controltest.ContosoConfig(), func(r checker.Result) { streamed = append(streamed, r) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.Run.State != "done" || out.Summary.Users != 4 || out.Summary.OK != 2 || out.Summary.Failure != 2 {
 		t.Fatalf("outcome %+v", out)
 	}
-	users, _ := e.svc.ListUsers(ctx, e.op, org)
+	users, _ := e.Service.ListUsers(ctx, e.Operator, org)
 	codes := map[string]string{}
 	for _, u := range users {
 		codes[u.Email] = u.Status + "/" + u.StatusCode
@@ -361,7 +416,7 @@ func TestRunCheck(t *testing.T) {
 			t.Errorf("%s: %s, want %s", u, codes[u], c)
 		}
 	}
-	run, results, err := e.svc.GetCheckRun(ctx, admin(org), org, out.Run.ID)
+	run, results, err := e.Service.GetCheckRun(ctx, controltest.Admin(org), org, out.Run.ID)
 	if err != nil || run.State != "done" || len(results) != len(streamed) || run.AccountLogon != "svc-sync@contoso.com" {
 		t.Fatalf("history: %+v, %d results (%d streamed), %v", run, len(results), len(streamed), err)
 	}
@@ -371,44 +426,44 @@ func TestRunCheck(t *testing.T) {
 		}
 	}
 	// Nothing was saved by checking: the button checks the form as it stands.
-	if _, err := e.st.GetEmailConfig(ctx, org); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Store.GetEmailConfig(ctx, org); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("checking saved the configuration: %v", err)
 	}
 	// Unsaved values are what is checked: a wrong password in the form fails.
-	in := e.contosoConfig()
+	in := controltest.ContosoConfig()
 	in.Password = "wrong"
-	out, err = e.svc.RunCheck(ctx, admin(org), org, in, nil)
+	out, err = e.Service.RunCheck(ctx, controltest.Admin(org), org, in, nil)
 	if err != nil || out.Summary.ServiceAccount != checker.StatusFailure {
 		t.Fatalf("wrong password: %+v %v", out.Summary, err)
 	}
 	// An empty password field means the saved one.
-	if _, err := e.svc.SaveEmailConfig(ctx, e.op, org, e.contosoConfig()); err != nil {
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, controltest.ContosoConfig()); err != nil {
 		t.Fatal(err)
 	}
 	in.Password = ""
-	out, err = e.svc.RunCheck(ctx, admin(org), org, in, nil)
+	out, err = e.Service.RunCheck(ctx, controltest.Admin(org), org, in, nil)
 	if err != nil || out.Summary.OK != 2 {
 		t.Fatalf("saved password: %+v %v", out.Summary, err)
 	}
-	runs, _ := e.svc.ListCheckRuns(ctx, admin(org), org, 10)
+	runs, _ := e.Service.ListCheckRuns(ctx, controltest.Admin(org), org, 10)
 	if len(runs) != 3 {
 		t.Fatalf("%d runs in the history", len(runs))
 	}
-	if _, _, err := e.svc.GetCheckRun(ctx, admin(org+1), org, out.Run.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := e.Service.GetCheckRun(ctx, controltest.Admin(org+1), org, out.Run.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another organization's admin read the run: %v", err)
 	}
 }
 
 func TestRunCheckCancelled(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{})
-	org := e.org(t, "Contoso", "alice@contoso.com", "bob@contoso.com", "carol@contoso.com")
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com", "bob@contoso.com", "carol@contoso.com")
 	cctx, cancel := contextWithCancel()
-	out, err := e.svc.RunCheck(cctx, e.op, org, e.contosoConfig(), func(r checker.Result) { cancel() })
+	out, err := e.Service.RunCheck(cctx, e.Operator, org, controltest.ContosoConfig(), func(r checker.Result) { cancel() })
 	if err == nil {
 		t.Fatal("a cancelled check returned no error")
 	}
-	run, _, gerr := e.svc.GetCheckRun(ctx, e.op, org, out.Run.ID)
+	run, _, gerr := e.Service.GetCheckRun(ctx, e.Operator, org, out.Run.ID)
 	if gerr != nil || run.State != "cancelled" || run.FinishedAt == nil {
 		t.Fatalf("run %+v %v", run, gerr)
 	}
@@ -418,13 +473,13 @@ func TestRunCheckCancelled(t *testing.T) {
 // connecting (the URL itself is a public-looking name), and says why.
 func TestRunCheckGuardedAtConnect(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{denyPrivate: true})
-	org := e.org(t, "Contoso", "alice@contoso.com")
-	out, err := e.svc.RunCheck(ctx, e.op, org, e.contosoConfig(), nil)
+	e := controltest.New(t, controltest.Options{DenyPrivate: true})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	out, err := e.Service.RunCheck(ctx, e.Operator, org, controltest.ContosoConfig(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, results, err := e.svc.GetCheckRun(ctx, e.op, org, out.Run.ID)
+	_, results, err := e.Service.GetCheckRun(ctx, e.Operator, org, out.Run.ID)
 	if err != nil || len(results) == 0 {
 		t.Fatalf("results: %v %v", results, err)
 	}

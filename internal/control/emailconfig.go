@@ -202,7 +202,7 @@ func (s *Service) resolve(ctx context.Context, orgID int64, in EmailConfigInput,
 	if rc.password == "" {
 		pw, err := s.cfg.Sealer.Open(saved.PasswordSealed, passwordAAD(orgID))
 		if err != nil {
-			return rc, fmt.Errorf("control: the saved password cannot be decrypted (was the master key changed?): enter the password again: %w", err)
+			return rc, fmt.Errorf("control: %w: enter the password again: %w", ErrSealedPasswordUnreadable, err)
 		}
 		rc.password = string(pw)
 	}
@@ -220,7 +220,7 @@ func (s *Service) savedConfig(ctx context.Context, orgID int64) (resolvedConfig,
 	}
 	pw, err := s.cfg.Sealer.Open(c.PasswordSealed, passwordAAD(orgID))
 	if err != nil {
-		return resolvedConfig{}, fmt.Errorf("control: the saved password cannot be decrypted (was the master key changed?): save the password again: %w", err)
+		return resolvedConfig{}, fmt.Errorf("control: %w: save the password again: %w", ErrSealedPasswordUnreadable, err)
 	}
 	return resolvedConfig{accessType: c.AccessType, logon: c.AccountLogon, password: string(pw), ewsURL: c.EWSURL, auth: checker.AuthMethod(c.AuthMethod)}, nil
 }
@@ -288,6 +288,24 @@ func (s *Service) checkerConfig(rc resolvedConfig) checker.Config {
 		RootCAs: s.cfg.RootCAs, DialContext: s.dial}
 }
 
+// exchangeFailure makes an EWS client's error an *ExchangeError with words for an
+// admin, unless ctx ended: then nobody waits for an explanation.
+func exchangeFailure(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("control: %s: %w", op, err)
+	}
+	return &ExchangeError{Op: op, Err: describeEWSError(err)}
+}
+
+// adminError is an error's text rewritten for an admin, with the error kept beneath.
+type adminError struct {
+	msg string
+	err error
+}
+
+func (e *adminError) Error() string { return e.msg }
+func (e *adminError) Unwrap() error { return e.err }
+
 // describeEWSError turns an EWS client error into words for an admin.
 func describeEWSError(err error) error {
 	var ae *ewsclient.AuthError
@@ -297,21 +315,24 @@ func describeEWSError(err error) error {
 	var ne net.Error
 	var ce *tls.CertificateVerificationError
 	var ue *url.Error
+	msg := ""
 	switch {
 	case errors.As(err, &be):
-		return errors.New(be.Error())
+		msg = be.Error()
 	case errors.As(err, &ae):
-		return errors.New("Exchange refused the service account's credentials (wrong password, unknown account, or an authentication method the server does not offer)")
+		msg = "Exchange refused the service account's credentials (wrong password, unknown account, or an authentication method the server does not offer)"
 	case errors.As(err, &te):
-		return errors.New("Exchange is busy (throttling): try again in a minute")
+		msg = "Exchange is busy (throttling): try again in a minute"
 	case errors.As(err, &ce):
-		return errors.New("the server's TLS certificate is not trusted: " + ce.Err.Error())
+		msg = "the server's TLS certificate is not trusted: " + ce.Err.Error()
 	case errors.As(err, &re):
-		return fmt.Errorf("Exchange answered %s: %s", re.Code, re.Message)
+		msg = fmt.Sprintf("Exchange answered %s: %s", re.Code, re.Message)
 	case errors.As(err, &ne) && ne.Timeout():
-		return errors.New("the EWS server did not answer in time")
+		msg = "the EWS server did not answer in time"
 	case errors.As(err, &ue):
-		return errors.New("the EWS server cannot be reached: " + ue.Err.Error())
+		msg = "the EWS server cannot be reached: " + ue.Err.Error()
+	default:
+		return err
 	}
-	return err
+	return &adminError{msg: msg, err: err}
 }

@@ -3,7 +3,6 @@ package control
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -17,6 +16,15 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, orgID int64) ([]st
 		return nil, err
 	}
 	return s.st.ListUsers(ctx, orgID)
+}
+
+// GetUser returns a user of an organization; a user of another organization is
+// store.ErrNotFound.
+func (s *Service) GetUser(ctx context.Context, p Principal, orgID, userID int64) (store.User, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return store.User{}, err
+	}
+	return s.st.GetUser(ctx, orgID, userID)
 }
 
 // AddUser adds one user to an organization.
@@ -88,7 +96,9 @@ const maxGroupDepth = 5
 
 // ImportGroup adds the members of an Exchange distribution group (ExpandDL through the
 // saved service account; nested groups are followed). Members that are not people
-// (contacts, public folders) are reported and skipped.
+// (contacts, public folders) are reported and skipped. Exchange failing to expand a
+// group is an *ExchangeError; a saved password that cannot be decrypted is
+// ErrSealedPasswordUnreadable.
 func (s *Service) ImportGroup(ctx context.Context, p Principal, orgID int64, group string) (ImportResult, error) {
 	if err := orgAccess(p, orgID); err != nil {
 		return ImportResult{}, err
@@ -121,7 +131,7 @@ func (s *Service) ImportGroup(ctx context.Context, p Principal, orgID int64, gro
 				res.Skipped = append(res.Skipped, list)
 				return nil
 			}
-			return fmt.Errorf("expand %s: %w", list, describeEWSError(err))
+			return exchangeFailure(ctx, "expand "+list, err)
 		}
 		for _, m := range resp.ResponseMessages {
 			if m.DLExpansion == nil {

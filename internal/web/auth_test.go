@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -82,7 +84,7 @@ func TestLoginLogout(t *testing.T) {
 func TestSecureCookie(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	h, err := web.New(e.svc, web.Options{Secure: true})
+	h, err := web.New(e.Service, web.Options{Secure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestSecureCookie(t *testing.T) {
 func TestLoginNext(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso")
+	org := e.Org(t, "Contoso")
 	cases := []struct {
 		next string
 		want string
@@ -142,10 +144,60 @@ func TestLoginRateLimited(t *testing.T) {
 	}
 }
 
+// Failed logins are counted per client address, whatever port each connection came
+// from: twenty failures for twenty accounts lock the address (not its neighbours) out.
+func TestLoginLimitPerClientAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// login posts the login form straight to the handler, as a connection from remoteAddr.
+	login := func(t *testing.T, remoteAddr, email, password string) *httptest.ResponseRecorder {
+		t.Helper()
+		get := httptest.NewRequest("GET", "/login", nil)
+		get.RemoteAddr = remoteAddr
+		page := httptest.NewRecorder()
+		e.h.ServeHTTP(page, get)
+		m := formCSRF.FindStringSubmatch(page.Body.String())
+		if m == nil {
+			t.Fatalf("login page has no csrf field:\n%s", page.Body)
+		}
+		form := url.Values{"email": {email}, "password": {password}, "csrf": {m[1]}}
+		post := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+		post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		post.RemoteAddr = remoteAddr
+		for _, c := range page.Result().Cookies() {
+			post.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, post)
+		return rec
+	}
+	cases := []struct{ name, client, neighbour string }{
+		{"IPv4", "203.0.113.9:%d", "203.0.113.10:%d"},
+		{"IPv6", "[2001:db8::9]:%d", "[2001:db8::a]:%d"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			for i := range 20 {
+				r := login(t, fmt.Sprintf(c.client, 40000+i), fmt.Sprintf("nobody%d.%s@contoso.com", i, c.name), "wrong")
+				if r.Code != http.StatusUnauthorized {
+					t.Fatalf("attempt %d: status %d", i, r.Code)
+				}
+			}
+			if r := login(t, fmt.Sprintf(c.client, 50000), opEmail, opPassword); r.Code != http.StatusTooManyRequests {
+				t.Fatalf("the address over its limit, from another port: status %d, want 429", r.Code)
+			}
+			if r := login(t, fmt.Sprintf(c.neighbour, 40000), opEmail, opPassword); r.Code != http.StatusSeeOther {
+				t.Fatalf("another address: status %d, want 303", r.Code)
+			}
+		})
+	}
+}
+
 func TestCSRF(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso")
+	org := e.Org(t, "Contoso")
 	b := e.browser(t)
 	b.mustLogin(opEmail, opPassword)
 	good := b.csrf
@@ -175,7 +227,7 @@ func TestCSRF(t *testing.T) {
 	}
 	r = b.postRaw("/orgs/"+itoa(org)+"/email/check", contosoForm(), http.Header{"X-Csrf-Token": {"forged"}})
 	wantStatus(t, r, http.StatusForbidden)
-	if orgs, _ := e.svc.ListOrganizations(ctx, e.op); len(orgs) != 1 {
+	if orgs, _ := e.Service.ListOrganizations(ctx, e.Operator); len(orgs) != 1 {
 		t.Fatalf("a refused request created an organization: %v", orgs)
 	}
 	// With the right token, same-origin, it works.
@@ -212,7 +264,7 @@ func TestSessionCookieForged(t *testing.T) {
 		t.Fatalf("went to %q", r.loc)
 	}
 	// The script's endpoints answer 401 in JSON.
-	org := e.org(t, "Contoso")
+	org := e.Org(t, "Contoso")
 	r = b.postRaw("/orgs/"+itoa(org)+"/email/check", contosoForm(), http.Header{"X-Csrf-Token": {"x"}})
 	wantStatus(t, r, http.StatusUnauthorized)
 	wantContains(t, r, `"type":"error"`)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/checker"
@@ -75,13 +74,10 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, c *call) error {
 	out, err := h.svc.RunCheck(r.Context(), c.principal(), c.org.ID, in, func(res checker.Result) {
 		send(resultLine{Type: "result", Result: res})
 	})
-	var ie *control.InputError
-	if err != nil && !started && strings.Contains(err.Error(), "saved password cannot be decrypted") {
-		// The master key changed since the password was saved (control says so in words).
-		h.log.WarnContext(r.Context(), "web: saved password cannot be decrypted", "org_id", c.org.ID)
-		ie = &control.InputError{Fields: map[string]string{"password": "The saved password cannot be decrypted (was the master key changed?): enter the password again."}}
-		err = ie
+	if !started {
+		err = h.unreadablePassword(r, c, err, "password", "enter the password again.")
 	}
+	var ie *control.InputError
 	switch {
 	case errors.As(err, &ie) && !started:
 		fields := map[string]string{}
@@ -110,4 +106,15 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, c *call) error {
 	send(summaryLine{Type: "summary", Summary: out.Summary, RunID: out.Run.ID, State: out.Run.State,
 		RunURL: orgPath(c, "/checks/"+itoa(out.Run.ID))})
 	return nil
+}
+
+// unreadablePassword turns control.ErrSealedPasswordUnreadable into an error on a form
+// field, since the admin mends it by typing the password again (fix says how); the
+// operator hears of it in the log. Other errors are returned as they are.
+func (h *Handler) unreadablePassword(r *http.Request, c *call, err error, field, fix string) error {
+	if !errors.Is(err, control.ErrSealedPasswordUnreadable) {
+		return err
+	}
+	h.log.WarnContext(r.Context(), "web: saved password cannot be decrypted", "org_id", c.org.ID, "err", err)
+	return &control.InputError{Fields: map[string]string{field: "The saved password cannot be decrypted (was the master key changed?): " + fix}}
 }

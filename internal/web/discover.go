@@ -57,6 +57,7 @@ func (h *Handler) discover(w http.ResponseWriter, r *http.Request, c *call) erro
 	}
 	res, err := h.svc.Discover(r.Context(), c.principal(), c.org.ID, control.DiscoverInput{
 		AccountLogon: in.AccountLogon, Password: in.Password, AuthMethod: in.AuthMethod, Email: in.Email})
+	err = h.unreadablePassword(r, c, err, "password", "enter the password again.")
 	var ie *control.InputError
 	if errors.As(err, &ie) {
 		fields := map[string]string{}

@@ -14,7 +14,7 @@ import (
 func TestEmailConfigSave(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso", "alice@contoso.com")
+	org := e.Org(t, "Contoso", "alice@contoso.com")
 	b := e.signedIn(t, org)
 	base := "/orgs/" + itoa(org)
 
@@ -49,7 +49,7 @@ func TestEmailConfigSave(t *testing.T) {
 	r = b.post(base+"/email", noPw)
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	wantContains(t, r, "Enter the service account&#39;s password.")
-	if v, _ := e.svc.GetEmailConfig(ctx, e.op, org); v.Exists {
+	if v, _ := e.Service.GetEmailConfig(ctx, e.Operator, org); v.Exists {
 		t.Fatal("an invalid form saved something")
 	}
 
@@ -77,7 +77,7 @@ func TestEmailConfigSave(t *testing.T) {
 	r = b.post(base+"/email", twice)
 	wantStatus(t, r, http.StatusConflict)
 	wantContains(t, r, "Not saved: this configuration changed meanwhile", "Someone else saved this configuration meanwhile.")
-	if v, _ := e.svc.GetEmailConfig(ctx, e.op, org); v.Version != 2 || !v.HasPassword {
+	if v, _ := e.Service.GetEmailConfig(ctx, e.Operator, org); v.Version != 2 || !v.HasPassword {
 		t.Fatalf("after a double submit: %+v", v)
 	}
 
@@ -122,7 +122,7 @@ func (b *browser) wand(path string, form url.Values) (resp, wandResponse) {
 func TestWand(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso", "alice@contoso.com")
+	org := e.Org(t, "Contoso", "alice@contoso.com")
 	b := e.signedIn(t, org)
 	base := "/orgs/" + itoa(org)
 	b.get(base + "/email")
@@ -217,7 +217,7 @@ func (b *browser) check(path string, form url.Values) (resp, []checkLine) {
 func TestCheckStream(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso", "alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "frank@contoso.com")
+	org := e.Org(t, "Contoso", "alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "frank@contoso.com")
 	b := e.signedIn(t, org)
 	base := "/orgs/" + itoa(org)
 	b.get(base + "/email")
@@ -256,7 +256,7 @@ func TestCheckStream(t *testing.T) {
 	if strings.Contains(r.body, svcPass) {
 		t.Fatal("the stream holds the password")
 	}
-	if v, _ := e.svc.GetEmailConfig(ctx, e.op, org); v.Exists {
+	if v, _ := e.Service.GetEmailConfig(ctx, e.Operator, org); v.Exists {
 		t.Fatal("checking saved the configuration")
 	}
 
@@ -292,6 +292,37 @@ func TestCheckStream(t *testing.T) {
 	}
 }
 
+// A saved password that cannot be decrypted (the master key changed) is an error on the
+// password field for the check and the wand, and on the group import's field; the
+// operator hears of it in the log.
+func TestUnreadableSavedPassword(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	e.SaveUnreadablePassword(t, org)
+	b := e.signedIn(t, org)
+	base := "/orgs/" + itoa(org)
+	b.get(base + "/email")
+	noPw := contosoForm()
+	noPw.Set("password", "")
+	r, lines := b.check(base+"/email/check", noPw)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if len(lines) != 1 || !strings.Contains(lines[0].Fields["password"], "cannot be decrypted") {
+		t.Fatalf("check: %+v", lines)
+	}
+	r, w := b.wand(base+"/email/discover", noPw)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(w.Fields["password"], "cannot be decrypted") {
+		t.Fatalf("wand: %+v", w)
+	}
+	r = b.post(base+"/users/group", url.Values{"group": {"sales@contoso.com"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, "cannot be decrypted", `id="group-address-error"`)
+	if n := strings.Count(e.log.String(), `msg="web: saved password cannot be decrypted"`); n != 3 {
+		t.Fatalf("logged %d times: %s", n, e.log.String())
+	}
+}
+
 // A client that goes away stops the check; the run is recorded as cancelled.
 func TestCheckCancelled(t *testing.T) {
 	t.Parallel()
@@ -300,7 +331,7 @@ func TestCheckCancelled(t *testing.T) {
 	for _, u := range []string{"alice", "bob", "carol", "dave", "erin", "frank"} {
 		users = append(users, u+"@contoso.com")
 	}
-	org := e.org(t, "Contoso", users...)
+	org := e.Org(t, "Contoso", users...)
 	b := e.signedIn(t, org)
 	base := "/orgs/" + itoa(org)
 	b.get(base + "/email")
@@ -321,7 +352,7 @@ func TestCheckCancelled(t *testing.T) {
 	res.Body.Close()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		runs, _ := e.svc.ListCheckRuns(ctx, e.op, org, 1)
+		runs, _ := e.Service.ListCheckRuns(ctx, e.Operator, org, 1)
 		if len(runs) == 1 && runs[0].State != "running" {
 			if runs[0].State != "cancelled" && runs[0].State != "done" {
 				t.Fatalf("run state %q", runs[0].State)

@@ -3,126 +3,51 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"io"
 	"log/slog"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/mailbridge/mailbridge/internal/control"
-	"github.com/mailbridge/mailbridge/internal/exchangesim"
-	"github.com/mailbridge/mailbridge/internal/hostoverride"
-	"github.com/mailbridge/mailbridge/internal/secrets"
-	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/control/controltest"
 	"github.com/mailbridge/mailbridge/internal/web"
 )
 
 var ctx = context.Background()
 
-// cheapParams keep password hashing fast under the race detector.
-var cheapParams = secrets.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-
 const (
-	opEmail    = "op@mailbridge.test"
-	opPassword = "operator password 1"
-	svcPass    = exchangesim.DefaultServicePassword
-	contosoEWS = "https://mail.contoso.com/EWS/Exchange.asmx"
+	opEmail       = "op@mailbridge.test"
+	opPassword    = "operator password 1"
+	adminPassword = "admin password 12" // of the admins e.admin creates
+	svcPass       = controltest.ServicePassword
+	contosoEWS    = controltest.EWSURL
 )
 
-// noSRV answers every SRV lookup "no such record", as a closed network would.
-type noSRV struct{}
-
-func (noSRV) LookupSRV(context.Context, string, string, string) (string, []*net.SRV, error) {
-	return "", nil, &net.DNSError{Err: "no such host", IsNotFound: true}
-}
-
-// env is the admin panel over a real control.Service (fresh SQLite store) with the
-// contoso simulator over TLS reachable as contoso.com, autodiscover.contoso.com and
-// mail.contoso.com, served by an httptest server.
+// env is the admin panel over controltest's Service (a fresh SQLite store, the contoso
+// simulator reachable as contoso.com), served by an httptest server, with an operator
+// account that can log in (opEmail, opPassword).
 type env struct {
-	svc *control.Service
-	st  *store.Store
+	*controltest.Env
 	h   *web.Handler
 	srv *httptest.Server
-	op  control.Principal
-	log *syncBuffer
-}
-
-// syncBuffer collects the handler's log, to check that no password reaches it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	log *controltest.LogBuffer // the handler's log, to check that no password reaches it
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{log: &syncBuffer{}}
-	simOpts := exchangesim.Options{}
-	simOpts.Autodiscover.ExternalEWSURL = contosoEWS
-	sim, err := exchangesim.New(simOpts)
-	if err != nil {
+	e := &env{Env: controltest.New(t, controltest.Options{}), log: &controltest.LogBuffer{}}
+	if _, err := e.Service.CreateOperator(ctx, e.Operator, control.NewAdmin{Email: opEmail, Name: "Olga Operator", Password: opPassword}); err != nil {
 		t.Fatal(err)
 	}
-	sctx, cancel := context.WithCancel(ctx)
-	running, err := sim.Start(sctx, exchangesim.ListenConfig{Addr: "127.0.0.1:0", TLS: true, StateDir: t.TempDir()})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		c, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		defer stop()
-		running.Shutdown(c)
-	})
-	ov, err := hostoverride.Parse(running.ResolveSpecs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(running.CAPEM())
-	e.st, err = store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "mb.db"), store.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.st.Close() })
-	sealer, err := secrets.NewSealer(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.svc, err = control.New(control.Config{Store: e.st, Sealer: sealer, AllowPrivateEndpoints: true, Overrides: ov,
-		RootCAs: pool, Resolver: noSRV{}, PasswordParams: cheapParams})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.op = control.Principal{Kind: control.Operator, Label: "cli"}
-	if _, err := e.svc.CreateOperator(ctx, e.op, control.NewAdmin{Email: opEmail, Name: "Olga Operator", Password: opPassword}); err != nil {
-		t.Fatal(err)
-	}
-	e.h, err = web.New(e.svc, web.Options{Logger: slog.New(slog.NewTextHandler(e.log, nil))})
+	var err error
+	e.h, err = web.New(e.Service, web.Options{Logger: slog.New(slog.NewTextHandler(e.log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,33 +56,17 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-// org creates an organization with users and returns its id.
-func (e *env) org(t *testing.T, name string, users ...string) int64 {
-	t.Helper()
-	o, err := e.svc.CreateOrganization(ctx, e.op, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range users {
-		if _, err := e.svc.AddUser(ctx, e.op, o.ID, u, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return o.ID
-}
-
-// admin creates an admin of the organization and returns their email address.
+// admin creates an admin of the organization (password adminPassword) and returns
+// their email address.
 func (e *env) admin(t *testing.T, orgID int64, email string) string {
 	t.Helper()
-	if _, err := e.svc.CreateOrgAdmin(ctx, e.op, orgID, control.NewAdmin{Email: email, Password: "admin password 12"}); err != nil {
-		t.Fatal(err)
-	}
+	e.OrgAdmin(t, orgID, email, adminPassword)
 	return email
 }
 
 // contosoForm is the Email Configuration form filled in for svc-sync.
 func contosoForm() url.Values {
-	return url.Values{"access_type": {control.AccessExchangeImpersonation}, "account_logon": {"svc-sync@contoso.com"},
+	return url.Values{"access_type": {control.AccessExchangeImpersonation}, "account_logon": {controltest.ServiceLogon},
 		"password": {svcPass}, "ews_url": {contosoEWS}, "auth_method": {"ntlm"}, "base_version": {"0"}}
 }
 

@@ -164,23 +164,23 @@ func TestCheckHTML(t *testing.T) {
 func TestPagesAreValidHTML(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso", "alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "frank@contoso.com")
-	empty := e.org(t, "Empty")
+	org := e.Org(t, "Contoso", "alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "frank@contoso.com")
+	empty := e.Org(t, "Empty")
 	e.admin(t, org, "admin@contoso.com")
 	in := control.EmailConfigInput{AccessType: control.AccessExchangeImpersonation, AccountLogon: "svc-sync@contoso.com", Password: svcPass, AuthMethod: "ntlm"}
-	trail, err := e.svc.Discover(ctx, e.op, org, control.DiscoverInput{AccountLogon: in.AccountLogon, Password: svcPass})
+	trail, err := e.Service.Discover(ctx, e.Operator, org, control.DiscoverInput{AccountLogon: in.AccountLogon, Password: svcPass})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in.EWSURL, in.Trail = trail.EWSURL, trail
-	if _, err := e.svc.SaveEmailConfig(ctx, e.op, org, in); err != nil {
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, in); err != nil {
 		t.Fatal(err)
 	}
-	out, err := e.svc.RunCheck(ctx, e.op, org, in, nil)
+	out, err := e.Service.RunCheck(ctx, e.Operator, org, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.CreateAPIToken(ctx, e.op, org, "CRM"); err != nil {
+	if _, err := e.Service.CreateAPIToken(ctx, e.Operator, org, "CRM"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -91,8 +91,10 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, c *call) error 
 	return redirect(w, r, "/login")
 }
 
-// clientIP is the address failed logins are counted against. Behind a reverse proxy,
-// the server in front sets RemoteAddr (internal/app decides whom to trust).
+// clientIP is the address failed logins are counted against: RemoteAddr without its
+// port, since a client opens connections from many ports. Forwarding headers are not
+// read (a client could forge them), so behind a reverse proxy every client counts as the
+// proxy's address.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -87,7 +87,7 @@ func TestOperatorCreatesOrgAndAdmin(t *testing.T) {
 	if strings.Contains(admins.body, "Create an admin") || strings.Contains(admins.body, "/remove") {
 		t.Fatal("an admin is offered the operator's forms")
 	}
-	acc, _ := e.svc.ListOrgAdmins(ctx, e.op, mustID(t, m[1]))
+	acc, _ := e.Service.ListOrgAdmins(ctx, e.Operator, mustID(t, m[1]))
 	wantStatus(t, ad.post(orgPath+"/admins/"+itoa(acc[0].ID)+"/remove", nil), http.StatusForbidden)
 
 	// The operator removes the admin; their session ends with the account.
@@ -116,21 +116,21 @@ func mustID(t *testing.T, s string) int64 {
 func TestTenantIsolation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	a := e.org(t, "Alpha", "alice@contoso.com")
-	b := e.org(t, "Bravo Secret Name", "bob@contoso.com")
+	a := e.Org(t, "Alpha", "alice@contoso.com")
+	b := e.Org(t, "Bravo Secret Name", "bob@contoso.com")
 	e.admin(t, a, "admin@alpha.test")
 	bAdmin := e.admin(t, b, "admin@bravo.test")
-	bUsers, _ := e.svc.ListUsers(ctx, e.op, b)
-	bAdmins, _ := e.svc.ListOrgAdmins(ctx, e.op, b)
-	bToken, err := e.svc.CreateAPIToken(ctx, e.op, b, "CRM")
+	bUsers, _ := e.Service.ListUsers(ctx, e.Operator, b)
+	bAdmins, _ := e.Service.ListOrgAdmins(ctx, e.Operator, b)
+	bToken, err := e.Service.CreateAPIToken(ctx, e.Operator, b, "CRM")
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := control.EmailConfigInput{AccessType: control.AccessExchangeImpersonation, AccountLogon: "svc-sync@contoso.com", Password: svcPass, EWSURL: contosoEWS, AuthMethod: "ntlm"}
-	if _, err := e.svc.SaveEmailConfig(ctx, e.op, b, in); err != nil {
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, b, in); err != nil {
 		t.Fatal(err)
 	}
-	bRun, err := e.svc.RunCheck(ctx, e.op, b, in, nil)
+	bRun, err := e.Service.RunCheck(ctx, e.Operator, b, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestTenantIsolation(t *testing.T) {
 		"{admin}": itoa(bAdmins[0].ID), "{token}": itoa(bToken.ID)}
 
 	br := e.browser(t)
-	br.mustLogin("admin@alpha.test", "admin password 12")
+	br.mustLogin("admin@alpha.test", adminPassword)
 	routes := e.h.Routes()
 	if !slices.Contains(routes, "GET /orgs/{org}/users") || !slices.Contains(routes, "POST /orgs/{org}/email/check") {
 		t.Fatalf("routes: %v", routes)
@@ -193,19 +193,19 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("only %d requests tried", tried)
 	}
 	// Nothing of B changed.
-	if users, _ := e.svc.ListUsers(ctx, e.op, b); len(users) != 1 {
+	if users, _ := e.Service.ListUsers(ctx, e.Operator, b); len(users) != 1 {
 		t.Errorf("B's users: %v", users)
 	}
-	if admins, _ := e.svc.ListOrgAdmins(ctx, e.op, b); len(admins) != 1 || admins[0].Email != bAdmin {
+	if admins, _ := e.Service.ListOrgAdmins(ctx, e.Operator, b); len(admins) != 1 || admins[0].Email != bAdmin {
 		t.Errorf("B's admins: %v", admins)
 	}
-	if toks, _ := e.svc.ListAPITokens(ctx, e.op, b); len(toks) != 1 {
+	if toks, _ := e.Service.ListAPITokens(ctx, e.Operator, b); len(toks) != 1 {
 		t.Errorf("B's tokens: %v", toks)
 	}
-	if runs, _ := e.svc.ListCheckRuns(ctx, e.op, b, 10); len(runs) != 1 {
+	if runs, _ := e.Service.ListCheckRuns(ctx, e.Operator, b, 10); len(runs) != 1 {
 		t.Errorf("B's check runs: %d", len(runs))
 	}
-	if v, _ := e.svc.GetEmailConfig(ctx, e.op, b); v.Version != 1 {
+	if v, _ := e.Service.GetEmailConfig(ctx, e.Operator, b); v.Version != 1 {
 		t.Errorf("B's configuration: version %d", v.Version)
 	}
 	// An unknown organization and a malformed id look alike.
@@ -217,10 +217,10 @@ func TestTenantIsolation(t *testing.T) {
 func TestTokens(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso")
+	org := e.Org(t, "Contoso")
 	e.admin(t, org, "admin@contoso.com")
 	b := e.browser(t)
-	b.mustLogin("admin@contoso.com", "admin password 12")
+	b.mustLogin("admin@contoso.com", adminPassword)
 	base := "/orgs/" + itoa(org)
 	r := b.post(base+"/tokens", url.Values{"name": {""}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -232,7 +232,7 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("the new token is not shown:\n%s", page.body)
 	}
 	wantContains(t, page, "CRM sync", "Copy", `<label for="new-token">`)
-	if p, err := e.svc.TokenPrincipal(ctx, tok[1]); err != nil || p.OrgID != org {
+	if p, err := e.Service.TokenPrincipal(ctx, tok[1]); err != nil || p.OrgID != org {
 		t.Fatalf("the token shown does not work: %v", err)
 	}
 	// Shown once.
@@ -240,11 +240,11 @@ func TestTokens(t *testing.T) {
 	if strings.Contains(again.body, tok[1]) {
 		t.Fatal("the token is shown twice")
 	}
-	toks, _ := e.svc.ListAPITokens(ctx, e.op, org)
+	toks, _ := e.Service.ListAPITokens(ctx, e.Operator, org)
 	r = b.post(base+"/tokens/"+itoa(toks[0].ID)+"/revoke", nil)
 	wantStatus(t, r, http.StatusSeeOther)
 	wantContains(t, b.follow(r), "API token revoked.", "No API tokens.")
-	if _, err := e.svc.TokenPrincipal(ctx, tok[1]); err == nil {
+	if _, err := e.Service.TokenPrincipal(ctx, tok[1]); err == nil {
 		t.Fatal("revoked token still works")
 	}
 	audit := b.get(base + "/audit")
@@ -255,9 +255,9 @@ func TestTokens(t *testing.T) {
 func TestUnexpectedError(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso")
+	org := e.Org(t, "Contoso")
 	b := e.signedIn(t, org)
-	e.st.Close()
+	e.Store.Close()
 	r := b.get("/orgs/" + itoa(org) + "/users")
 	wantStatus(t, r, http.StatusInternalServerError)
 	wantContains(t, r, "Something went wrong", "reference")

@@ -203,12 +203,14 @@ func (h *Handler) importGroup(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	f := newForm(r, "group")
 	res, err := h.svc.ImportGroup(r.Context(), c.principal(), c.org.ID, f.Values["group"])
+	err = h.unreadablePassword(r, c, err, "email_config", "save it again on the Email Configuration tab.")
 	if f.inputErrors(err, map[string]string{"group": "group-address", "email_config": "group-address"}) {
 		return h.renderUsers(w, r, c, http.StatusUnprocessableEntity, usersData{Group: f, Open: "group"})
 	}
-	if err != nil && strings.HasPrefix(err.Error(), "expand ") {
-		// Exchange's answer, in words for an admin (control.describeEWSError).
-		f.Errors["group-address"] = "Exchange could not expand the group: " + strings.TrimPrefix(err.Error(), "expand ")
+	var ee *control.ExchangeError
+	if errors.As(err, &ee) {
+		// Exchange's answer, in words for an admin: "expand sales@contoso.com: …".
+		f.Errors["group-address"] = "Exchange could not " + ee.Error()
 		return h.renderUsers(w, r, c, http.StatusBadGateway, usersData{Group: f, Open: "group"})
 	}
 	if err != nil {

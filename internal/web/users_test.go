@@ -9,34 +9,19 @@ import (
 	"testing"
 )
 
-// emails returns an organization's users' addresses, sorted.
-func (e *env) emails(t *testing.T, org int64) []string {
-	t.Helper()
-	users, err := e.svc.ListUsers(ctx, e.op, org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, u := range users {
-		out = append(out, u.Email)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // signedIn returns a browser logged in as a new admin of the organization.
 func (e *env) signedIn(t *testing.T, org int64) *browser {
 	t.Helper()
 	email := e.admin(t, org, fmt.Sprintf("admin%d@org.test", org))
 	b := e.browser(t)
-	b.mustLogin(email, "admin password 12")
+	b.mustLogin(email, adminPassword)
 	return b
 }
 
 func TestAddAndRemoveUsers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso")
+	org := e.Org(t, "Contoso")
 	b := e.signedIn(t, org)
 	base := "/orgs/" + itoa(org)
 	page := b.get(base + "/users")
@@ -71,17 +56,17 @@ func TestAddAndRemoveUsers(t *testing.T) {
 		}
 		wantContains(t, r, htmlEscape(c.msg))
 	}
-	if got := e.emails(t, org); !slices.Equal(got, []string{"alice@contoso.com"}) {
+	if got := e.Emails(t, org); !slices.Equal(got, []string{"alice@contoso.com"}) {
 		t.Fatalf("users %v", got)
 	}
 	page = b.get(base + "/users")
 	wantContains(t, page, "alice@contoso.com", "Alice Smith", "Added by hand", "Not checked", `aria-label="Remove alice@contoso.com"`)
 
-	users, _ := e.svc.ListUsers(ctx, e.op, org)
+	users, _ := e.Service.ListUsers(ctx, e.Operator, org)
 	r := b.post(base+"/users/"+itoa(users[0].ID)+"/remove", nil)
 	wantStatus(t, r, http.StatusSeeOther)
 	wantContains(t, b.follow(r), "Removed alice@contoso.com.")
-	if got := e.emails(t, org); len(got) != 0 {
+	if got := e.Emails(t, org); len(got) != 0 {
 		t.Fatalf("users %v", got)
 	}
 	// Removing again: gone.
@@ -99,29 +84,29 @@ func TestImportUsers(t *testing.T) {
 	b.mustLogin(opEmail, opPassword)
 
 	t.Run("paste", func(t *testing.T) {
-		org := e.org(t, "Paste", "alice@contoso.com")
+		org := e.Org(t, "Paste", "alice@contoso.com")
 		list := "DisplayName,PrimarySmtpAddress\nAlice,alice@contoso.com\n\"Jones, Bob\",bob@contoso.com\nCarol,carol@contoso.com\nCarol again,CAROL@contoso.com\n"
 		r := b.postMultipart("/orgs/"+itoa(org)+"/users/import", map[string]string{"list": list}, "", nil)
 		wantStatus(t, r, http.StatusSeeOther)
 		page := b.follow(r)
 		wantContains(t, page, "Imported 2 users from the list.", "Already there, left as they were: 1 (alice@contoso.com).",
 			"Listed more than once (imported once): 1.", "Jones, Bob", "CSV import")
-		if got := e.emails(t, org); !slices.Equal(got, []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com"}) {
+		if got := e.Emails(t, org); !slices.Equal(got, []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com"}) {
 			t.Fatalf("users %v", got)
 		}
 	})
 	t.Run("upload", func(t *testing.T) {
-		org := e.org(t, "Upload")
+		org := e.Org(t, "Upload")
 		file := "\ufeffEmail;Name\r\ndave@contoso.com;Dave\r\nerin@contoso.com;Erin\r\n"
 		r := b.postMultipart("/orgs/"+itoa(org)+"/users/import", map[string]string{"list": ""}, "users.csv", []byte(file))
 		wantStatus(t, r, http.StatusSeeOther)
 		wantContains(t, b.follow(r), "Imported 2 users from the list.")
-		if got := e.emails(t, org); !slices.Equal(got, []string{"dave@contoso.com", "erin@contoso.com"}) {
+		if got := e.Emails(t, org); !slices.Equal(got, []string{"dave@contoso.com", "erin@contoso.com"}) {
 			t.Fatalf("users %v", got)
 		}
 	})
 	t.Run("bad lines import nothing", func(t *testing.T) {
-		org := e.org(t, "Bad", "alice@contoso.com")
+		org := e.Org(t, "Bad", "alice@contoso.com")
 		list := "bob@contoso.com\nnot-an-address@\ncarol@contoso.com\njust some words\n"
 		r := b.postMultipart("/orgs/"+itoa(org)+"/users/import", map[string]string{"list": list}, "", nil)
 		wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -129,12 +114,12 @@ func TestImportUsers(t *testing.T) {
 			"<td class=\"num\">2</td>", "not-an-address@", "<td class=\"num\">4</td>", "This line has no email address.",
 			// The list is kept to be fixed.
 			"just some words\n</textarea>")
-		if got := e.emails(t, org); !slices.Equal(got, []string{"alice@contoso.com"}) {
+		if got := e.Emails(t, org); !slices.Equal(got, []string{"alice@contoso.com"}) {
 			t.Fatalf("half-imported: %v", got)
 		}
 	})
 	t.Run("empty and both", func(t *testing.T) {
-		org := e.org(t, "Empty")
+		org := e.Org(t, "Empty")
 		r := b.postMultipart("/orgs/"+itoa(org)+"/users/import", map[string]string{"list": "  "}, "", nil)
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantContains(t, r, "Paste addresses or choose a CSV file to upload.")
@@ -144,12 +129,12 @@ func TestImportUsers(t *testing.T) {
 		r = b.postMultipart("/orgs/"+itoa(org)+"/users/import", map[string]string{"list": "Name,Title\nAlice,CEO\n"}, "", nil)
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantContains(t, r, "no column is named like an address")
-		if got := e.emails(t, org); len(got) != 0 {
+		if got := e.Emails(t, org); len(got) != 0 {
 			t.Fatalf("users %v", got)
 		}
 	})
 	t.Run("10,000 lines", func(t *testing.T) {
-		org := e.org(t, "Big", "user00007@big.test")
+		org := e.Org(t, "Big", "user00007@big.test")
 		var sb strings.Builder
 		sb.WriteString("Email,DisplayName\n")
 		for i := range 10000 {
@@ -160,7 +145,7 @@ func TestImportUsers(t *testing.T) {
 		page := b.follow(r)
 		wantContains(t, page, "Imported 9,999 users from the list.", "Already there, left as they were: 1 (user00007@big.test).",
 			">10,000</span>", "Page 1 of 100")
-		if got := e.emails(t, org); len(got) != 10000 {
+		if got := e.Emails(t, org); len(got) != 10000 {
 			t.Fatalf("%d users", len(got))
 		}
 		// Pages and search.
@@ -176,7 +161,7 @@ func TestImportUsers(t *testing.T) {
 		wantContains(t, b.follow(r), "No new users in the list: everyone is already a user.")
 	})
 	t.Run("too large", func(t *testing.T) {
-		org := e.org(t, "Huge")
+		org := e.Org(t, "Huge")
 		huge := strings.Repeat("x", 17<<20)
 		r := b.postMultipart("/orgs/"+itoa(org)+"/users/import", map[string]string{"list": ""}, "huge.csv", []byte(huge))
 		wantStatus(t, r, http.StatusRequestEntityTooLarge)
@@ -185,7 +170,7 @@ func TestImportUsers(t *testing.T) {
 		r = b.postMultipart("/orgs/"+itoa(org)+"/users/import", map[string]string{"list": ""}, "big.csv", []byte(strings.Repeat("x", 9<<20)))
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantContains(t, r, "larger than 8 MB")
-		if got := e.emails(t, org); len(got) != 0 {
+		if got := e.Emails(t, org); len(got) != 0 {
 			t.Fatalf("users %v", got)
 		}
 	})
@@ -194,7 +179,7 @@ func TestImportUsers(t *testing.T) {
 func TestImportGroup(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org := e.org(t, "Contoso", "alice@contoso.com")
+	org := e.Org(t, "Contoso", "alice@contoso.com")
 	b := e.signedIn(t, org)
 	base := "/orgs/" + itoa(org)
 	r := b.post(base+"/users/group", url.Values{"group": {"sales@contoso.com"}})
@@ -214,7 +199,17 @@ func TestImportGroup(t *testing.T) {
 	wantContains(t, page, "Imported 5 users from the group sales@contoso.com.", "Already there, left as they were: 1 (alice@contoso.com).",
 		"Group sales@contoso.com")
 	want := []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "dave@contoso.com", "erin@contoso.com", "frank@contoso.com"}
-	if got := e.emails(t, org); !slices.Equal(got, want) {
+	if got := e.Emails(t, org); !slices.Equal(got, want) {
 		t.Fatalf("users %v", got)
 	}
+	// Exchange refusing the saved account: its answer, in words, on the field.
+	wrong := e.Org(t, "Wrong password")
+	wb := e.signedIn(t, wrong)
+	wbase := "/orgs/" + itoa(wrong)
+	form := contosoForm()
+	form.Set("password", "Not-The-Pass-42")
+	wantStatus(t, wb.post(wbase+"/email", form), http.StatusSeeOther)
+	r = wb.post(wbase+"/users/group", url.Values{"group": {"sales@contoso.com"}})
+	wantStatus(t, r, http.StatusBadGateway)
+	wantContains(t, r, "Exchange could not expand sales@contoso.com: Exchange refused the service account&#39;s credentials", `id="group-address-error"`)
 }
