@@ -286,3 +286,27 @@ func (s *Store) StopMailboxes(ctx context.Context, orgID int64, code, message st
 	})
 	return n, wrap("stop mailboxes", err)
 }
+
+// MailboxRef names a mailbox.
+type MailboxRef struct {
+	OrgID, UserID int64
+}
+
+// ActiveMailboxes lists every active mailbox of the installation (the job runner makes
+// sure each has its job).
+func (s *Store) ActiveMailboxes(ctx context.Context) ([]MailboxRef, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT org_id, user_id FROM mailboxes WHERE state = 'active' ORDER BY user_id`)
+	if err != nil {
+		return nil, wrap("active mailboxes", err)
+	}
+	defer rows.Close()
+	var out []MailboxRef
+	for rows.Next() {
+		var r MailboxRef
+		if err := rows.Scan(&r.OrgID, &r.UserID); err != nil {
+			return nil, wrap("active mailboxes", err)
+		}
+		out = append(out, r)
+	}
+	return out, wrap("active mailboxes", rows.Err())
+}

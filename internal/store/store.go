@@ -274,3 +274,7 @@ func wrap(op string, err error) error {
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
 }
+
+// DB returns the store's write pool, for the job runner (River keeps its tables in the
+// same database, and on SQLite must share the one writer connection).
+func (s *Store) DB() *sql.DB { return s.db }

@@ -21,10 +21,18 @@ type Options struct {
 	FullBody bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// StepBudget bounds one SyncMailbox call: once it is spent, the call stops at the next
+	// page boundary and returns ErrMore (the job runner then continues in a new step, so
+	// that no job runs long and a crashed worker's mailboxes are picked up quickly). Zero
+	// means no bound.
+	StepBudget time.Duration
 	// Failpoint, if set, is called at named points of a sync (crash-safety tests kill
 	// the process there): "before-commit", "after-commit", "mid-fetch".
 	Failpoint func(name string)
 }
+
+// ErrMore: SyncMailbox spent its step budget; the mailbox has more to sync.
+var ErrMore = errors.New("syncer: more to sync")
 
 // Engine syncs mailboxes into the store.
 type Engine struct {
@@ -74,6 +82,10 @@ var syncedRoots = []string{"inbox", "sentitems", "calendar", "contacts"}
 // store.ErrLeaseLost instead of writing.
 func (e *Engine) SyncMailbox(ctx context.Context, l store.Lease, mailbox string, src Source) (Stats, error) {
 	var st Stats
+	deadline := time.Time{}
+	if e.opts.StepBudget > 0 {
+		deadline = time.Now().Add(e.opts.StepBudget)
+	}
 	folders, err := e.syncHierarchy(ctx, l, mailbox, src)
 	if err != nil {
 		return st, err
@@ -83,7 +95,10 @@ func (e *Engine) SyncMailbox(ctx context.Context, l store.Lease, mailbox string,
 			continue
 		}
 		st.Folders++
-		if err := e.syncFolder(ctx, l, mailbox, src, f, &st); err != nil {
+		if err := e.syncFolder(ctx, l, mailbox, src, f, &st, deadline); err != nil {
+			if errors.Is(err, ErrMore) {
+				return st, err
+			}
 			return st, fmt.Errorf("folder %q: %w", f.Name, err)
 		}
 	}
@@ -201,7 +216,7 @@ func (e *Engine) inWindow(t *time.Time) bool {
 }
 
 // syncFolder pages through a folder's changes, committing each page with its state.
-func (e *Engine) syncFolder(ctx context.Context, l store.Lease, mailbox string, src Source, f store.Folder, st *Stats) error {
+func (e *Engine) syncFolder(ctx context.Context, l store.Lease, mailbox string, src Source, f store.Folder, st *Stats, deadline time.Time) error {
 	ref := FolderRef{ID: f.FolderID, Class: f.Class}
 	state, gen := f.SyncState, f.Generation
 	resynced := false
@@ -258,6 +273,9 @@ func (e *Engine) syncFolder(ctx context.Context, l store.Lease, mailbox string, 
 		state = page.State
 		if page.Last {
 			return nil
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			return ErrMore
 		}
 	}
 }

@@ -1,0 +1,245 @@
+// Package jobs runs the sync engine's per-mailbox jobs on River (riverqueue.com), in the
+// store's own database: riversqlite on SQLite, riverdatabasesql on PostgreSQL, where
+// several nodes share the work.
+//
+// Every active mailbox has exactly one job (unique by mailbox). A job takes the
+// mailbox's lease, runs one bounded step of syncer.Engine.SyncMailbox, and snoozes: for
+// no time when the mailbox has more to sync, for the poll interval when it is up to date.
+// So jobs are short, a crashed worker's job is rescued after Config.RescueAfter (seconds,
+// not River's default hour), and the lease's fencing token keeps a rescued job and a
+// slow original from ever both writing. A job ends when its mailbox is no longer active
+// (paused by an admin, stopped by the engine, removed).
+//
+// When Exchange refuses the service account's credentials, the first job to see it stops
+// every mailbox of the organization at once: no job retries the password (that would lock
+// the account out in Active Directory) until an admin saves new credentials, which
+// activates the mailboxes and enqueues their jobs again.
+//
+// A periodic reconciler makes sure every active mailbox has its job (after a restore, a
+// lost insert, a job discarded by hand).
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/syncer"
+)
+
+// SyncArgs are a mailbox's sync job.
+type SyncArgs struct {
+	OrgID  int64 `json:"org_id" river:"unique"`
+	UserID int64 `json:"user_id" river:"unique"`
+}
+
+// Kind implements river.JobArgs.
+func (SyncArgs) Kind() string { return "sync_mailbox" }
+
+// reconcileArgs are the periodic job that gives every active mailbox its job.
+type reconcileArgs struct{}
+
+func (reconcileArgs) Kind() string { return "reconcile_mailboxes" }
+
+// Sources gives the engine a Source for an organization (its saved configuration).
+type Sources interface {
+	Source(ctx context.Context, orgID int64) (syncer.Source, error)
+}
+
+// Config is what a Runner needs.
+type Config struct {
+	Store   *store.Store
+	Engine  *syncer.Engine
+	Sources Sources
+	// NodeID names this node in leases and River (default: River's).
+	NodeID string
+	// Workers bounds the mailbox jobs this node runs at once; default 16.
+	Workers int
+	// PollInterval is how often an up-to-date mailbox is synced again; default 1 minute.
+	PollInterval time.Duration
+	// LeaseTTL is how long a mailbox lease lasts without renewal; default 20 s.
+	LeaseTTL time.Duration
+	// RescueAfter is how long a job may run before River considers its worker dead and
+	// runs it again; default 30 s. Steps are bounded well below it (the engine's
+	// StepBudget).
+	RescueAfter time.Duration
+	// ReconcileInterval is how often every active mailbox is checked for its job;
+	// default 1 minute.
+	ReconcileInterval time.Duration
+	// FetchPollInterval is how often idle workers look for jobs; default 250 ms.
+	FetchPollInterval time.Duration
+	Logger            *slog.Logger
+	// BeforeWork, if set, is called at the start of each sync job (tests).
+	BeforeWork func(ctx context.Context, args SyncArgs)
+}
+
+// Runner runs the jobs of one node.
+type Runner struct {
+	cfg    Config
+	client *river.Client[*sql.Tx]
+	log    *slog.Logger
+}
+
+// driver returns River's driver for the store's database.
+func driver(st *store.Store) riverdriver.Driver[*sql.Tx] {
+	if st.Dialect() == store.SQLite {
+		return riversqlite.New(st.DB())
+	}
+	return riverdatabasesql.New(st.DB())
+}
+
+// Migrate creates or updates River's tables in the store's database.
+func Migrate(ctx context.Context, st *store.Store) error {
+	m, err := rivermigrate.New(driver(st), nil)
+	if err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	return nil
+}
+
+// CheckSchema returns store.ErrSchemaOutOfDate (wrapped) unless River's tables are at
+// the version this build expects.
+func CheckSchema(ctx context.Context, st *store.Store) error {
+	m, err := rivermigrate.New(driver(st), nil)
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	res, err := m.Validate(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("jobs: check schema: %w", err)
+	}
+	if !res.OK {
+		return fmt.Errorf("%w: the job queue's tables are not current (%v): run `mailbridge migrate`", store.ErrSchemaOutOfDate, res.Messages)
+	}
+	return nil
+}
+
+// New builds a Runner (not started).
+func New(cfg Config) (*Runner, error) {
+	if cfg.Store == nil || cfg.Engine == nil || cfg.Sources == nil {
+		return nil, errors.New("jobs: a store, an engine and sources are required")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Minute
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = 20 * time.Second
+	}
+	if cfg.RescueAfter <= 0 {
+		cfg.RescueAfter = 30 * time.Second
+	}
+	if cfg.ReconcileInterval <= 0 {
+		cfg.ReconcileInterval = time.Minute
+	}
+	if cfg.FetchPollInterval <= 0 {
+		cfg.FetchPollInterval = 250 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	r := &Runner{cfg: cfg, log: cfg.Logger}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &syncWorker{r: r}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &reconcileWorker{r: r}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(driver(cfg.Store), &river.Config{
+		ID:                   cfg.NodeID,
+		Logger:               cfg.Logger.With("component", "river"),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		JobTimeout:           cfg.RescueAfter * 2 / 3,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchCooldown:        min(cfg.FetchPollInterval, 100*time.Millisecond),
+		MaxAttempts:          25,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	r.client = client
+	return r, nil
+}
+
+// Start starts working jobs; they run until Stop.
+func (r *Runner) Start(ctx context.Context) error {
+	if err := r.client.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for the running ones (they snooze where they are).
+func (r *Runner) Stop(ctx context.Context) error {
+	return r.client.Stop(ctx)
+}
+
+// Subscribe passes River's job events (tests and metrics).
+func (r *Runner) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
+	return r.client.Subscribe(kinds...)
+}
+
+// uniqueStates are the job states in which a mailbox's job exists: a mailbox whose job
+// completed (it was paused or stopped) gets a new one when it is active again.
+var uniqueStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled}
+
+// Enqueue gives each of the organization's mailboxes its sync job, to run now (a
+// mailbox that has one already keeps it).
+func (r *Runner) Enqueue(ctx context.Context, orgID int64, userIDs []int64) error {
+	refs := make([]store.MailboxRef, len(userIDs))
+	for i, u := range userIDs {
+		refs[i] = store.MailboxRef{OrgID: orgID, UserID: u}
+	}
+	return r.enqueue(ctx, refs)
+}
+
+func (r *Runner) enqueue(ctx context.Context, refs []store.MailboxRef) error {
+	for start := 0; start < len(refs); start += 500 {
+		chunk := refs[start:min(start+500, len(refs))]
+		params := make([]river.InsertManyParams, len(chunk))
+		for i, m := range chunk {
+			params[i] = river.InsertManyParams{Args: SyncArgs{OrgID: m.OrgID, UserID: m.UserID},
+				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}}
+		}
+		if _, err := r.client.InsertMany(ctx, params); err != nil {
+			return fmt.Errorf("jobs: enqueue: %w", err)
+		}
+	}
+	return nil
+}
+
+// reconcileWorker gives every active mailbox its job.
+type reconcileWorker struct {
+	river.WorkerDefaults[reconcileArgs]
+	r *Runner
+}
+
+func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs]) error {
+	refs, err := w.r.cfg.Store.ActiveMailboxes(ctx)
+	if err != nil {
+		return err
+	}
+	return w.r.enqueue(ctx, refs)
+}

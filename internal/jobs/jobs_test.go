@@ -1,0 +1,279 @@
+package jobs_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/jobs"
+	"github.com/mailbridge/mailbridge/internal/pgtest"
+	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/syncer"
+)
+
+var ctx = context.Background()
+
+// simSources reads every organization's mailboxes from one simulator as svc-sync.
+type simSources struct{ client *ewsclient.Client }
+
+func (s simSources) Source(context.Context, int64) (syncer.Source, error) {
+	return &syncer.EWSSource{Client: s.client}, nil
+}
+
+type fixture struct {
+	st    *store.Store
+	sim   *exchangesim.Simulator
+	src   simSources
+	org   int64
+	users map[string]int64
+	dsn   string
+}
+
+var contosoUsers = []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "dave@contoso.com", "erin@contoso.com", "frank@contoso.com"}
+
+func newFixture(t *testing.T, dsn string) *fixture {
+	t.Helper()
+	f := &fixture{users: map[string]int64{}, dsn: dsn}
+	var err error
+	if f.sim, err = exchangesim.New(exchangesim.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	srv, err := f.sim.Start(sctx, exchangesim.ListenConfig{Addr: "127.0.0.1:0"})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		c, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		srv.Shutdown(c)
+	})
+	client, err := ewsclient.New(srv.Info().EWSURL, ewsclient.NTLM("svc-sync@contoso.com", exchangesim.DefaultServicePassword), ewsclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.src = simSources{client: client}
+	f.st = openStore(t, dsn)
+	o, err := f.st.CreateOrganization(ctx, store.System, "Contoso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.org = o.ID
+	var nu []store.NewUser
+	for _, u := range contosoUsers {
+		nu = append(nu, store.NewUser{Email: u})
+	}
+	res, err := f.st.AddUsers(ctx, store.System, o.ID, "manual", nu, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range res.Added {
+		f.users[u.Email] = u.ID
+	}
+	return f
+}
+
+func openStore(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	st, err := store.Open(ctx, dsn, store.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := jobs.Migrate(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if err := jobs.CheckSchema(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// runner starts a node's job runner over st.
+func (f *fixture) runner(t *testing.T, st *store.Store, node string, before func(context.Context, jobs.SyncArgs)) *jobs.Runner {
+	t.Helper()
+	r, err := jobs.New(jobs.Config{Store: st, Engine: syncer.New(st, syncer.Options{PageSize: 50, StepBudget: time.Second}),
+		Sources: f.src, NodeID: node, Workers: 3, PollInterval: time.Hour, BeforeWork: before})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := r.Stop(c); err != nil {
+			t.Errorf("stop %s: %v", node, err)
+		}
+	})
+	return r
+}
+
+func (f *fixture) activate(t *testing.T, r *jobs.Runner) {
+	t.Helper()
+	ids, err := f.st.ActivateMailboxes(ctx, store.System, f.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Enqueue(ctx, f.org, ids); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor waits, one River event at a time, until cond holds.
+func waitFor(t *testing.T, events <-chan *river.Event, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(90 * time.Second)
+	for !cond() {
+		select {
+		case <-events:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// statuses returns each user's mailbox "state/status/code".
+func (f *fixture) statuses(t *testing.T) map[string]string {
+	t.Helper()
+	mbs, err := f.st.ListMailboxes(ctx, f.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, m := range mbs {
+		out[m.Email] = m.State + "/" + m.Status + "/" + m.StatusCode
+	}
+	return out
+}
+
+var wantSynced = map[string]string{
+	"alice@contoso.com": "active/ok/", "carol@contoso.com": "active/ok/", "dave@contoso.com": "active/ok/", "erin@contoso.com": "active/ok/",
+	"bob@contoso.com": "active/error/impersonation_denied", "frank@contoso.com": "active/error/no_mailbox",
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func dsns() []struct {
+	name string
+	dsn  func(t *testing.T) string
+} {
+	return []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "mb.db") }},
+		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+	}
+}
+
+// Activating an organization syncs every mailbox through the jobs, and each ends with
+// the status the access check would give it.
+func TestJobsSyncEveryMailbox(t *testing.T) {
+	t.Parallel()
+	for _, d := range dsns() {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, d.dsn(t))
+			r := f.runner(t, f.st, "node-a", nil)
+			events, stop := r.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+			defer stop()
+			f.activate(t, r)
+			waitFor(t, events, "every mailbox synced", func() bool { return equalMaps(f.statuses(t), wantSynced) })
+			for _, u := range []string{"alice@contoso.com", "carol@contoso.com"} {
+				mb, _ := f.st.GetMailbox(ctx, f.org, f.users[u])
+				items, _ := f.st.ListItems(ctx, f.org, f.users[u])
+				if mb.Items == 0 || int64(len(items)) != mb.Items || mb.LastSuccessAt == nil {
+					t.Fatalf("%s: %d items stored, mailbox says %d, last success %v", u, len(items), mb.Items, mb.LastSuccessAt)
+				}
+			}
+		})
+	}
+}
+
+// The first refused password stops every mailbox of the organization at once, without
+// retries; saving new credentials (activation) brings them all back.
+func TestJobsAuthFailureStopsOrganization(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "mb.db"))
+	var works atomic.Int64
+	r := f.runner(t, f.st, "node-a", func(context.Context, jobs.SyncArgs) { works.Add(1) })
+	events, stop := r.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stop()
+	if err := f.sim.World().SetPassword("svc-sync@contoso.com", "Changed-on-Exchange-1!"); err != nil {
+		t.Fatal(err)
+	}
+	f.activate(t, r)
+	allStopped := func() bool {
+		for _, s := range f.statuses(t) {
+			if s != "stopped/error/auth_failed" {
+				return false
+			}
+		}
+		return true
+	}
+	waitFor(t, events, "every mailbox stopped with auth_failed", allStopped)
+	// The jobs ended: none runs again while the credentials are wrong. At most one job per
+	// mailbox ran (each saw the stop, or was the one that caused it).
+	if n := works.Load(); n > int64(len(contosoUsers)) {
+		t.Fatalf("%d job runs for %d mailboxes: jobs retried a refused password", n, len(contosoUsers))
+	}
+	// The admin fixes the password on Exchange and saves it here: sync resumes.
+	if err := f.sim.World().SetPassword("svc-sync@contoso.com", exchangesim.DefaultServicePassword); err != nil {
+		t.Fatal(err)
+	}
+	f.activate(t, r)
+	waitFor(t, events, "sync resumed after new credentials", func() bool { return equalMaps(f.statuses(t), wantSynced) })
+}
+
+// Two nodes on one PostgreSQL database share the mailboxes: node A does not start its
+// first job until node B has worked one, so both work; every mailbox ends synced, and no
+// mailbox was written by two nodes (the commits' fencing would have refused it).
+func TestJobsSeveralNodesShareWork(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewDatabase(t)
+	f := newFixture(t, dsn)
+	stB := openStore(t, dsn) // node B has its own connections, as another process would
+	bWorked := make(chan struct{})
+	var once sync.Once
+	var aJobs, bJobs atomic.Int64
+	ra := f.runner(t, f.st, "node-a", func(ctx context.Context, _ jobs.SyncArgs) {
+		if aJobs.Add(1) == 1 {
+			select {
+			case <-bWorked:
+			case <-ctx.Done():
+			}
+		}
+	})
+	f.runner(t, stB, "node-b", func(context.Context, jobs.SyncArgs) {
+		bJobs.Add(1)
+		once.Do(func() { close(bWorked) })
+	})
+	events, stop := ra.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stop()
+	f.activate(t, ra)
+	waitFor(t, events, "every mailbox synced by two nodes", func() bool { return equalMaps(f.statuses(t), wantSynced) })
+	if aJobs.Load() == 0 || bJobs.Load() == 0 {
+		t.Fatalf("node A worked %d jobs, node B %d", aJobs.Load(), bJobs.Load())
+	}
+}

@@ -1,0 +1,169 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/mailbridge/mailbridge/internal/ews"
+	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/syncer"
+)
+
+// Engine status codes recorded on mailboxes (control documents their messages and
+// fixes for admins).
+const (
+	CodeAuthFailed          = "auth_failed"
+	CodeImpersonationDenied = "impersonation_denied"
+	CodeNoMailbox           = "no_mailbox"
+	CodeMailboxMoving       = "mailbox_moving"
+	CodeThrottled           = "throttled"
+	CodeExchangeError       = "exchange_error"
+	CodeUnreachable         = "unreachable"
+	CodeNotConfigured       = "not_configured"
+)
+
+// Snooze lengths after failures.
+const (
+	retryUnavailable = 15 * time.Minute
+	retryError       = time.Minute
+)
+
+// syncWorker runs one step of a mailbox's sync.
+type syncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	r *Runner
+}
+
+// Work syncs one bounded step and snoozes the job until the next.
+func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	cfg := w.r.cfg
+	args := job.Args
+	if cfg.BeforeWork != nil {
+		cfg.BeforeWork(ctx, args)
+	}
+	owner := w.r.client.ID()
+	l, err := cfg.Store.AcquireLease(ctx, args.UserID, owner, cfg.LeaseTTL)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil // paused, stopped or removed: the job ends
+	case errors.Is(err, store.ErrLeaseHeld):
+		return river.JobSnooze(cfg.LeaseTTL / 2)
+	case err != nil:
+		return err
+	}
+	bg := context.WithoutCancel(ctx)
+	release := func() {
+		rctx, cancel := context.WithTimeout(bg, 5*time.Second)
+		defer cancel()
+		_ = cfg.Store.ReleaseLease(rctx, l)
+	}
+	status := func(st store.MailboxStatus) {
+		sctx, cancel := context.WithTimeout(bg, 5*time.Second)
+		defer cancel()
+		if err := cfg.Store.SetMailboxStatus(sctx, l, st); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+			w.r.log.Warn("record mailbox status", "user_id", args.UserID, "err", err)
+		}
+	}
+	mb, err := cfg.Store.GetMailbox(ctx, args.OrgID, args.UserID)
+	if err != nil {
+		release()
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	src, err := cfg.Sources.Source(ctx, args.OrgID)
+	if err != nil {
+		status(store.MailboxStatus{Status: "error", Code: CodeNotConfigured, Message: err.Error()})
+		release()
+		return river.JobSnooze(cfg.PollInterval)
+	}
+	if mb.Status != "syncing" {
+		status(store.MailboxStatus{Status: "syncing"})
+	}
+
+	// Keep the lease while the step runs; stop the step if it is lost.
+	sctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(cfg.LeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case <-t.C:
+				nl, err := cfg.Store.RenewLease(sctx, l, cfg.LeaseTTL)
+				if errors.Is(err, store.ErrLeaseLost) {
+					cancel(store.ErrLeaseLost)
+					return
+				}
+				if err == nil {
+					l.ExpiresAt = nl.ExpiresAt
+				}
+			}
+		}
+	}()
+	_, err = cfg.Engine.SyncMailbox(sctx, l, mb.Email, src)
+	cancel(nil)
+	<-done
+
+	var te *ewsclient.ThrottledError
+	var ne net.Error
+	switch {
+	case err == nil:
+		status(store.MailboxStatus{Status: "ok"})
+		release()
+		return river.JobSnooze(cfg.PollInterval)
+	case errors.Is(err, syncer.ErrMore):
+		release()
+		return river.JobSnooze(0)
+	case errors.Is(err, store.ErrLeaseLost):
+		return river.JobSnooze(cfg.LeaseTTL)
+	case errors.Is(err, syncer.ErrAuth):
+		// Stop every mailbox of the organization now: no job may try the password again.
+		sctx, cancel := context.WithTimeout(bg, 5*time.Second)
+		defer cancel()
+		if _, serr := cfg.Store.StopMailboxes(sctx, args.OrgID, CodeAuthFailed, "Exchange refused the service account's credentials."); serr != nil {
+			w.r.log.Error("stop the organization's mailboxes", "org_id", args.OrgID, "err", serr)
+		}
+		release()
+		w.r.log.Warn("service account refused: the organization's sync is stopped until new credentials are saved", "org_id", args.OrgID)
+		return nil
+	case ctx.Err() != nil:
+		release() // shutdown or job timeout: resume where the step stopped
+		return river.JobSnooze(0)
+	case errors.As(err, &te):
+		status(store.MailboxStatus{Status: "error", Code: CodeThrottled, Message: "Exchange is throttling requests; syncing resumes after its back-off."})
+		release()
+		return river.JobSnooze(max(te.BackOff, time.Second))
+	case errors.Is(err, syncer.ErrMailboxUnavailable):
+		code := CodeImpersonationDenied
+		switch ews.Code(err) {
+		case ews.ErrorNonExistentMailbox:
+			code = CodeNoMailbox
+		case ews.ErrorMailboxMoveInProgress:
+			code = CodeMailboxMoving
+		}
+		status(store.MailboxStatus{Status: "error", Code: code, Message: err.Error()})
+		release()
+		if code == CodeMailboxMoving {
+			return river.JobSnooze(retryError)
+		}
+		return river.JobSnooze(retryUnavailable)
+	case errors.As(err, &ne):
+		status(store.MailboxStatus{Status: "error", Code: CodeUnreachable, Message: err.Error()})
+		release()
+		return river.JobSnooze(retryError)
+	default:
+		status(store.MailboxStatus{Status: "error", Code: CodeExchangeError, Message: err.Error()})
+		release()
+		return river.JobSnooze(retryError)
+	}
+}
