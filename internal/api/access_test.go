@@ -149,7 +149,7 @@ func TestTenantIsolation(t *testing.T) {
 	v := ids{org: victim, user: users[0].ID, run: run.ID, admin: acc.ID, token: toks[0].ID}
 	snapshot := func() string {
 		var b strings.Builder
-		for _, p := range []string{"", "/users", "/admins", "/tokens", "/email-config", "/checks"} {
+		for _, p := range []string{"", "/users", "/admins", "/tokens", "/email-config", "/checks", "/mailboxes"} {
 			r := e.do(t, e.opToken, "GET", path("/api/v1/orgs/{org}", v)+p, nil).want(t, 200)
 			b.Write(r.body)
 		}

@@ -81,6 +81,12 @@ var routes = []route{
 	{"PUT", Prefix + "/orgs/{org}/email-config", anyToken, (*Handler).saveEmailConfig},
 	{"POST", Prefix + "/orgs/{org}/email-config/discover", anyToken, (*Handler).discover},
 
+	{"GET", Prefix + "/orgs/{org}/mailboxes", anyToken, (*Handler).listMailboxes},
+	{"GET", Prefix + "/orgs/{org}/mailboxes/summary", anyToken, (*Handler).mailboxSummary},
+	{"GET", Prefix + "/orgs/{org}/mailboxes/{user}", anyToken, (*Handler).getMailbox},
+	{"POST", Prefix + "/orgs/{org}/mailboxes/{user}/pause", anyToken, (*Handler).pauseMailbox},
+	{"POST", Prefix + "/orgs/{org}/mailboxes/{user}/resume", anyToken, (*Handler).resumeMailbox},
+
 	{"POST", Prefix + "/orgs/{org}/checks", anyToken, (*Handler).runCheck},
 	{"GET", Prefix + "/orgs/{org}/checks", anyToken, (*Handler).listChecks},
 	{"GET", Prefix + "/orgs/{org}/checks/{run}", anyToken, (*Handler).getCheck},

@@ -202,6 +202,49 @@ func TestEveryRoute(t *testing.T) {
 		t.Fatalf("history has %d results, the check returned %d", len(run.Results), n)
 	}
 
+	// Sync: the save activated every user's mailbox (Erin came later); one is paused and
+	// resumed.
+	var mbs struct {
+		Mailboxes []struct {
+			UserID int64  `json:"user_id"`
+			Email  string `json:"email"`
+			State  string `json:"state"`
+			Status string `json:"status"`
+		} `json:"mailboxes"`
+	}
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/mailboxes", id, nil).want(t, 200).decode(t, &mbs)
+	if len(mbs.Mailboxes) != 5 || mbs.Mailboxes[0].Email != "alice@contoso.com" || mbs.Mailboxes[0].UserID != alice.ID ||
+		mbs.Mailboxes[0].State != "active" || mbs.Mailboxes[0].Status != "pending" {
+		t.Fatalf("mailboxes: %+v", mbs)
+	}
+	var mb struct {
+		UserID int64  `json:"user_id"`
+		State  string `json:"state"`
+	}
+	mbID := ids{org: org.ID, user: alice.ID}
+	c.call(t, e, ot, "POST /api/v1/orgs/{org}/mailboxes/{user}/pause", mbID, nil).want(t, 200).decode(t, &mb)
+	if mb.UserID != alice.ID || mb.State != "paused" {
+		t.Fatalf("paused: %+v", mb)
+	}
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/mailboxes/{user}", mbID, nil).want(t, 200).decode(t, &mb)
+	if mb.State != "paused" {
+		t.Fatalf("mailbox: %+v", mb)
+	}
+	var sum struct {
+		Total   int    `json:"total"`
+		Pending int    `json:"pending"`
+		Paused  int    `json:"paused"`
+		Lag     *int64 `json:"lag_seconds"`
+	}
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/mailboxes/summary", id, nil).want(t, 200).decode(t, &sum)
+	if sum.Total != 5 || sum.Pending != 4 || sum.Paused != 1 || sum.Lag != nil {
+		t.Fatalf("summary: %+v", sum)
+	}
+	c.call(t, e, ot, "POST /api/v1/orgs/{org}/mailboxes/{user}/resume", mbID, map[string]any{}).want(t, 200).decode(t, &mb)
+	if mb.State != "active" {
+		t.Fatalf("resumed: %+v", mb)
+	}
+
 	// The audit log, a page at a time.
 	var page struct {
 		Entries []struct {

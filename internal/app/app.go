@@ -22,8 +22,10 @@ import (
 	"github.com/mailbridge/mailbridge/internal/checker"
 	"github.com/mailbridge/mailbridge/internal/control"
 	"github.com/mailbridge/mailbridge/internal/hostoverride"
+	"github.com/mailbridge/mailbridge/internal/jobs"
 	"github.com/mailbridge/mailbridge/internal/secrets"
 	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/syncer"
 	"github.com/mailbridge/mailbridge/internal/web"
 )
 
@@ -33,6 +35,7 @@ type App struct {
 	log     *slog.Logger
 	st      *store.Store
 	svc     *control.Service
+	runner  *jobs.Runner
 	web     *web.Handler
 	api     *api.Handler
 	handler http.Handler
@@ -83,12 +86,31 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Migrate {
+		if err := jobs.Migrate(ctx, st); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	if err := jobs.CheckSchema(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: logger, st: st}
 	svc, err := control.New(control.Config{
 		Store: st, Sealer: sealer, AllowPrivateEndpoints: cfg.AllowPrivateEndpoints, Overrides: ov,
 		RootCAs: roots, Resolver: cfg.Resolver, PasswordParams: cfg.PasswordParams,
 		CheckOptions: checker.Options{Concurrency: cfg.CheckConcurrency},
+		OnActivate:   a.enqueue,
 	})
 	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.svc = svc
+	engine := syncer.New(st, syncer.Options{LookBack: cfg.LookBack, FullBody: cfg.FullBody, StepBudget: 10 * time.Second})
+	if a.runner, err = jobs.New(jobs.Config{Store: st, Engine: engine, Sources: orgSources{svc}, NodeID: cfg.NodeID,
+		Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: logger.With("component", "jobs")}); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -103,7 +125,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: logger, st: st, svc: svc, web: wh, api: ah}
+	a.web, a.api = wh, ah
 	mux := http.NewServeMux()
 	mux.Handle("/api/", ah)
 	mux.HandleFunc("GET /healthz", a.healthz)
@@ -136,9 +158,73 @@ func (a *App) Listen() (net.Listener, error) {
 	return ln, nil
 }
 
+// enqueue gives newly active mailboxes their sync jobs (control's OnActivate). The
+// reconciler would also find them within a minute; enqueueing at once starts the sync
+// when the admin presses Save.
+func (a *App) enqueue(ctx context.Context, orgID int64, userIDs []int64) {
+	if err := a.runner.Enqueue(ctx, orgID, userIDs); err != nil {
+		a.log.Error("enqueue sync jobs", "org_id", orgID, "mailboxes", len(userIDs), "err", err)
+	}
+}
+
+// orgSources reads an organization's mailboxes over EWS with its saved configuration.
+type orgSources struct{ svc *control.Service }
+
+func (o orgSources) Source(ctx context.Context, orgID int64) (syncer.Source, error) {
+	c, err := o.svc.EWSClient(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return &syncer.EWSSource{Client: c}, nil
+}
+
+// startJobs starts the sync jobs when this node runs workers; the returned function
+// stops them, letting running steps finish.
+func (a *App) startJobs(ctx context.Context) (func(), error) {
+	if a.cfg.Workers == 0 {
+		return func() {}, nil
+	}
+	if err := a.runner.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, err
+	}
+	a.log.Info("sync workers started", "workers", a.cfg.Workers)
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+		defer cancel()
+		if err := a.runner.Stop(sctx); err != nil {
+			a.log.Warn("stop sync workers", "err", err)
+		}
+	}, nil
+}
+
+// Jobs returns the job runner (tests subscribe to its events).
+func (a *App) Jobs() *jobs.Runner { return a.runner }
+
+// RunWorker runs the sync jobs without the web server until ctx ends (`mailbridge
+// worker`: several workers on one PostgreSQL database share the mailboxes).
+func (a *App) RunWorker(ctx context.Context) error {
+	if a.cfg.Workers == 0 {
+		return errors.New("--workers is 0: nothing to run")
+	}
+	stop, err := a.startJobs(ctx)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	a.log.Info("stopping sync workers: running steps finish")
+	stop()
+	return nil
+}
+
 // Serve serves on ln until ctx ends, then stops accepting connections and lets
-// in-flight requests finish, for up to Config.ShutdownTimeout.
+// in-flight requests finish, for up to Config.ShutdownTimeout. With workers, the sync
+// jobs run alongside.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	stopJobs, err := a.startJobs(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -166,7 +252,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.log.Info("shutting down: finishing in-flight requests", "timeout", a.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
@@ -264,3 +350,6 @@ func (a *App) recoverer(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// Store returns the application's store.
+func (a *App) Store() *store.Store { return a.st }

@@ -61,6 +61,18 @@ type Config struct {
 	CheckConcurrency int
 	// PasswordParams are the argon2id parameters of admin passwords (zero: the defaults).
 	PasswordParams secrets.Params
+
+	// Workers bounds the mailbox sync jobs this node runs at once; 0 runs none (a node
+	// that serves the panel only).
+	Workers int
+	// PollInterval is how often an up-to-date mailbox is synced again.
+	PollInterval time.Duration
+	// LookBack limits the initial sync to the items of the last LookBack.
+	LookBack time.Duration
+	// FullBody stores message bodies, not only their preview.
+	FullBody bool
+	// NodeID names this node in leases and the job queue (default: generated).
+	NodeID string
 }
 
 // withDefaults fills in the defaults.
@@ -100,6 +112,12 @@ func (c Config) Validate() error {
 		if _, err := os.Stat(c.CAFile); err != nil {
 			errs = append(errs, fmt.Errorf("--ca-file: %w", err))
 		}
+	}
+	if c.Workers < 0 {
+		errs = append(errs, errors.New("--workers must not be negative"))
+	}
+	if c.PollInterval < 0 || c.LookBack < 0 {
+		errs = append(errs, errors.New("--poll-interval and --look-back must not be negative"))
 	}
 	if c.CheckConcurrency < 0 {
 		errs = append(errs, errors.New("--check-concurrency must not be negative"))

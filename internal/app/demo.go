@@ -110,6 +110,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (_ *Demo, err error) {
 		Addr: opts.Addr, DataDir: dataDir, Migrate: true, GenerateKey: true,
 		AllowPrivateEndpoints: true, Resolve: d.Sim.ResolveSpecs(), RootCAs: pool, Resolver: noSRV{},
 		PasswordParams: opts.PasswordParams, ShutdownTimeout: 10 * time.Second,
+		Workers: 8, PollInterval: 30 * time.Second,
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"

@@ -27,6 +27,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], os.Getenv, stdout, stderr)
+	case "worker":
+		return runWorker(ctx, args[1:], os.Getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], os.Getenv, stdout, stderr)
 	case "admin":
@@ -48,7 +50,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: mailbridge <command> [flags]
 
 Commands:
-  serve     run the admin panel and API
+  serve     run the admin panel, the API and the sync workers
+  worker    run the sync workers only (several nodes share one PostgreSQL)
   demo      run the product with the built-in "contoso" Exchange simulator, no set-up
   migrate   bring the database's schema up to date
   admin     create an operator, reset a password

@@ -8,9 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mailbridge/mailbridge/internal/app"
+	"github.com/mailbridge/mailbridge/internal/jobs"
 	"github.com/mailbridge/mailbridge/internal/store"
 )
 
@@ -77,13 +80,31 @@ func (f *serverFlags) registerData(fs *flag.FlagSet) {
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
 }
 
-func (f *serverFlags) registerServe(fs *flag.FlagSet) {
+// registerSync registers the flags of the sync engine and of reaching Exchange (serve
+// and worker).
+func (f *serverFlags) registerSync(fs *flag.FlagSet, workers int) {
 	f.registerData(fs)
-	fs.StringVar(&f.cfg.Addr, "addr", "127.0.0.1:8080", "listen address of the admin panel and API")
 	fs.BoolVar(&f.cfg.Migrate, "migrate", false, "apply database migrations at start (else an out-of-date schema is refused: run `mailbridge migrate`)")
+	fs.IntVar(&f.cfg.Workers, "workers", workers, "mailbox sync jobs this node runs at once (0: none)")
+	fs.DurationVar(&f.cfg.PollInterval, "poll-interval", time.Minute, "how often an up-to-date mailbox is synced again")
+	fs.Func("look-back-days", "the initial sync stores the items of the last N days (default 90)", func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return errors.New("must be a positive number of days")
+		}
+		f.cfg.LookBack = time.Duration(n) * 24 * time.Hour
+		return nil
+	})
+	fs.BoolVar(&f.cfg.FullBody, "full-body", false, "store message bodies (as text), not only their preview")
+	fs.StringVar(&f.cfg.NodeID, "node-id", "", "this node's name in leases and the job queue (default: generated)")
 	fs.BoolVar(&f.cfg.AllowPrivateEndpoints, "allow-private-endpoints", false, "let EWS URLs and Autodiscover reach loopback and private networks (an on-premises Exchange on the company network); cloud metadata addresses stay refused")
 	fs.Var(&f.resolve, "resolve", "HOST:PORT:ADDR[:PORT2]: connect to ADDR for HOST:PORT, as curl's --resolve (repeatable)")
 	fs.StringVar(&f.cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities trusted for Exchange")
+}
+
+func (f *serverFlags) registerServe(fs *flag.FlagSet) {
+	f.registerSync(fs, 16)
+	fs.StringVar(&f.cfg.Addr, "addr", "127.0.0.1:8080", "listen address of the admin panel and API")
 	fs.StringVar(&f.cfg.TLSCert, "tls-cert", "", "serve HTTPS with this certificate (PEM) …")
 	fs.StringVar(&f.cfg.TLSKey, "tls-key", "", "… and this key")
 	fs.StringVar(&f.cfg.PublicURL, "public-url", "", "the URL people use (https://… makes cookies Secure behind a TLS proxy)")
@@ -162,6 +183,38 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return 0
 }
 
+// runWorker runs `mailbridge worker`: the sync jobs without the web server.
+func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serverFlags
+	f.registerSync(fs, 16)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: mailbridge worker [flags]\n\nRuns the mailbox sync jobs without the web server. Several workers (and serve\nnodes) on one PostgreSQL database share the mailboxes. Flags can also be set by\ntheir environment variables, as for serve.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	logger, err := f.finish(fs, getenv, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge worker:", err)
+		return 2
+	}
+	a, err := app.New(ctx, f.cfg, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge worker:", err)
+		return 1
+	}
+	defer a.Close()
+	logger.Info("mailbridge worker running", "workers", f.cfg.Workers, "version", Version())
+	if err := a.RunWorker(ctx); err != nil {
+		fmt.Fprintln(stderr, "mailbridge worker:", err)
+		return 1
+	}
+	return 0
+}
+
 // runMigrate runs `mailbridge migrate`: brings the database's schema up to date.
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
@@ -189,6 +242,10 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return 1
 	}
 	defer st.Close()
+	if err := jobs.Migrate(ctx, st); err != nil {
+		fmt.Fprintln(stderr, "mailbridge migrate:", err)
+		return 1
+	}
 	v, err := st.SchemaVersion(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "mailbridge migrate:", err)

@@ -1,7 +1,8 @@
 // Package control is what admins and operators do to mailbridge — create organizations
-// and their admins, add users, configure and check the Exchange access, log in — with
-// the validation, authorization and auditing every such action needs, shared by the
-// admin panel (internal/web) and the JSON API (internal/api) so that both behave alike.
+// and their admins, add users, configure and check the Exchange access, watch, pause and
+// resume the sync of each mailbox, log in — with the validation, authorization and
+// auditing every such action needs, shared by the admin panel (internal/web) and the
+// JSON API (internal/api) so that both behave alike.
 //
 // Every call names the Principal acting. An operator may act on every organization; an
 // organization's admin or token only on its own. A principal asking for an organization
@@ -143,6 +144,12 @@ type Config struct {
 	SessionTTL time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// OnActivate, when not nil, hears of mailboxes that became active (synced): new
+	// ones and renewed ones after a save of the Email Configuration or ActivateSync, and
+	// one resumed by an admin. It is called after the change is committed, with the
+	// request's context, and must not block for long (enqueue the jobs and return): the
+	// sync engine's job runner hooks in here.
+	OnActivate func(ctx context.Context, orgID int64, userIDs []int64)
 }
 
 // Service carries out admins' and operators' actions. Safe for concurrent use.

@@ -227,7 +227,9 @@ func (s *Service) savedConfig(ctx context.Context, orgID int64) (resolvedConfig,
 
 // SaveEmailConfig validates and saves an organization's email configuration; the
 // password is sealed before it reaches the store. The configuration is saved as given:
-// checking it first is the admin's button (RunCheck).
+// checking it first is the admin's button (RunCheck). A successful save activates sync
+// for every user of the organization, as ActivateSync does: new users get a mailbox,
+// mailboxes stopped after an access error are renewed, paused ones stay paused.
 func (s *Service) SaveEmailConfig(ctx context.Context, p Principal, orgID int64, in EmailConfigInput) (EmailConfigView, error) {
 	if err := orgAccess(p, orgID); err != nil {
 		return EmailConfigView{}, err
@@ -267,6 +269,11 @@ func (s *Service) SaveEmailConfig(ctx context.Context, p Principal, orgID int64,
 			return EmailConfigView{}, inputErr("version", "Someone else saved this configuration meanwhile. Reload the page to see their changes, then save again.")
 		}
 		return EmailConfigView{}, err
+	}
+	// Saved credentials are what sync runs on: every user's mailbox is synced from now
+	// on, and those stopped after an access error are renewed.
+	if _, err := s.activate(ctx, p, orgID); err != nil {
+		return EmailConfigView{}, fmt.Errorf("control: the configuration was saved, but sync was not activated: %w", err)
 	}
 	return s.GetEmailConfig(ctx, p, orgID)
 }

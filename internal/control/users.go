@@ -54,6 +54,7 @@ func (s *Service) AddUser(ctx context.Context, p Principal, orgID int64, email, 
 	if err != nil {
 		return store.User{}, err
 	}
+	s.syncNewUsers(ctx, p, orgID)
 	return res.Added[0], nil
 }
 
@@ -87,6 +88,9 @@ func (s *Service) ImportUsers(ctx context.Context, p Principal, orgID int64, lis
 	res, err := s.st.AddUsers(ctx, p.actor(), orgID, "csv", nu, true)
 	if err != nil {
 		return ImportResult{}, err
+	}
+	if len(res.Added) > 0 {
+		s.syncNewUsers(ctx, p, orgID)
 	}
 	return ImportResult{Added: len(res.Added), Existing: res.Skipped, Duplicates: dupes}, nil
 }
@@ -176,6 +180,9 @@ func (s *Service) ImportGroup(ctx context.Context, p Principal, orgID int64, gro
 		return ImportResult{}, err
 	}
 	res.Added, res.Existing = len(added.Added), added.Skipped
+	if res.Added > 0 {
+		s.syncNewUsers(ctx, p, orgID)
+	}
 	return res, nil
 }
 
@@ -185,4 +192,19 @@ func (s *Service) RemoveUser(ctx context.Context, p Principal, orgID, userID int
 		return err
 	}
 	return s.st.RemoveUser(ctx, p.actor(), orgID, userID)
+}
+
+// syncNewUsers starts syncing users added to an organization whose sync is active (its
+// Email Configuration is saved): joiners are synced with no further action. Mailboxes
+// stopped after an access error stay stopped; only new credentials renew them. A failure
+// here is not the addition's: the job runner's reconciler picks the users up later, so
+// it is not returned.
+func (s *Service) syncNewUsers(ctx context.Context, p Principal, orgID int64) {
+	if _, err := s.st.GetEmailConfig(ctx, orgID); err != nil {
+		return
+	}
+	ids, err := s.st.CreateMailboxes(ctx, p.actor(), orgID)
+	if err == nil && len(ids) > 0 && s.cfg.OnActivate != nil {
+		s.cfg.OnActivate(ctx, orgID, ids)
+	}
 }

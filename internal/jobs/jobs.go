@@ -205,17 +205,17 @@ func (r *Runner) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func(
 var uniqueStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
 	rivertype.JobStateRunning, rivertype.JobStateScheduled}
 
-// Enqueue gives each of the organization's mailboxes its sync job, to run now (a
-// mailbox that has one already keeps it).
+// Enqueue gives each of the organization's mailboxes its sync job, to run now: a
+// mailbox that has one already keeps it, woken if it sleeps.
 func (r *Runner) Enqueue(ctx context.Context, orgID int64, userIDs []int64) error {
 	refs := make([]store.MailboxRef, len(userIDs))
 	for i, u := range userIDs {
 		refs[i] = store.MailboxRef{OrgID: orgID, UserID: u}
 	}
-	return r.enqueue(ctx, refs)
+	return r.enqueue(ctx, refs, true)
 }
 
-func (r *Runner) enqueue(ctx context.Context, refs []store.MailboxRef) error {
+func (r *Runner) enqueue(ctx context.Context, refs []store.MailboxRef, wake bool) error {
 	for start := 0; start < len(refs); start += 500 {
 		chunk := refs[start:min(start+500, len(refs))]
 		params := make([]river.InsertManyParams, len(chunk))
@@ -223,8 +223,21 @@ func (r *Runner) enqueue(ctx context.Context, refs []store.MailboxRef) error {
 			params[i] = river.InsertManyParams{Args: SyncArgs{OrgID: m.OrgID, UserID: m.UserID},
 				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}}
 		}
-		if _, err := r.client.InsertMany(ctx, params); err != nil {
+		res, err := r.client.InsertMany(ctx, params)
+		if err != nil {
 			return fmt.Errorf("jobs: enqueue: %w", err)
+		}
+		if !wake {
+			continue
+		}
+		// A mailbox whose job exists already but sleeps (snoozed until its next poll, or
+		// after an error) gets it now.
+		for _, jr := range res {
+			if jr.UniqueSkippedAsDuplicate && jr.Job != nil && (jr.Job.State == rivertype.JobStateScheduled || jr.Job.State == rivertype.JobStateRetryable) {
+				if _, err := r.client.JobRetry(ctx, jr.Job.ID); err != nil {
+					return fmt.Errorf("jobs: wake job %d: %w", jr.Job.ID, err)
+				}
+			}
 		}
 	}
 	return nil
@@ -241,5 +254,5 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs
 	if err != nil {
 		return err
 	}
-	return w.r.enqueue(ctx, refs)
+	return w.r.enqueue(ctx, refs, false)
 }

@@ -265,12 +265,29 @@ func TestJobsSeveralNodesShareWork(t *testing.T) {
 			}
 		}
 	})
-	f.runner(t, stB, "node-b", func(context.Context, jobs.SyncArgs) {
+	rb := f.runner(t, stB, "node-b", func(context.Context, jobs.SyncArgs) {
 		bJobs.Add(1)
 		once.Do(func() { close(bWorked) })
 	})
-	events, stop := ra.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
-	defer stop()
+	// Either node's events may be the last: watch both.
+	evA, stopA := ra.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stopA()
+	evB, stopB := rb.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stopB()
+	events := make(chan *river.Event)
+	done := make(chan struct{})
+	defer close(done)
+	for _, ev := range []<-chan *river.Event{evA, evB} {
+		go func() {
+			for e := range ev {
+				select {
+				case events <- e:
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
 	f.activate(t, ra)
 	waitFor(t, events, "every mailbox synced by two nodes", func() bool { return equalMaps(f.statuses(t), wantSynced) })
 	if aJobs.Load() == 0 || bJobs.Load() == 0 {

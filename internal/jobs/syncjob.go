@@ -125,6 +125,11 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		release()
 		return river.JobSnooze(0)
 	case errors.Is(err, store.ErrLeaseLost):
+		// Revoked (paused, stopped) or taken over by a rescued run: if the mailbox is no
+		// longer active the job ends; otherwise the other holder goes on.
+		if mb, gerr := cfg.Store.GetMailbox(bg, args.OrgID, args.UserID); gerr == nil && mb.State != "active" || errors.Is(gerr, store.ErrNotFound) {
+			return nil
+		}
 		return river.JobSnooze(cfg.LeaseTTL)
 	case errors.Is(err, syncer.ErrAuth):
 		// Stop every mailbox of the organization now: no job may try the password again.

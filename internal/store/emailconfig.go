@@ -73,9 +73,19 @@ func (s *Store) SaveEmailConfig(ctx context.Context, a Actor, accountID int64, c
 		}
 		c.Version, c.UpdatedAt = old.Version+1, now
 		if exists {
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE email_configs SET access_type = ?, account_logon = ?, password_sealed = ?, ews_url = ?,
+			var res sql.Result
+			res, err = tx.ExecContext(ctx, s.q(`UPDATE email_configs SET access_type = ?, account_logon = ?, password_sealed = ?, ews_url = ?,
 				auth_method = ?, autodiscover_trail = ?, version = ?, updated_at = ?, updated_by = ? WHERE org_id = ? AND version = ?`),
 				c.AccessType, c.AccountLogon, c.PasswordSealed, c.EWSURL, c.AuthMethod, c.AutodiscoverTrail, c.Version, now, nullID(accountID), c.OrgID, old.Version)
+			if err == nil {
+				// A concurrent save that committed first moved the version: on PostgreSQL
+				// this UPDATE then matches no row.
+				if n, rerr := res.RowsAffected(); rerr != nil {
+					err = rerr
+				} else if n == 0 {
+					return ErrConflict
+				}
+			}
 		} else {
 			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO email_configs (org_id, access_type, account_logon, password_sealed, ews_url,
 				auth_method, autodiscover_trail, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),

@@ -56,6 +56,17 @@ type Lease struct {
 // (renewed); paused mailboxes stay paused. It returns the users whose mailbox became
 // active.
 func (s *Store) ActivateMailboxes(ctx context.Context, a Actor, orgID int64) ([]int64, error) {
+	return s.activateMailboxes(ctx, a, orgID, true)
+}
+
+// CreateMailboxes gives the organization's users that have no mailbox record one, active
+// (users added after sync was activated); stopped mailboxes stay stopped. It returns the
+// users whose mailbox was created.
+func (s *Store) CreateMailboxes(ctx context.Context, a Actor, orgID int64) ([]int64, error) {
+	return s.activateMailboxes(ctx, a, orgID, false)
+}
+
+func (s *Store) activateMailboxes(ctx context.Context, a Actor, orgID int64, renew bool) ([]int64, error) {
 	var ids []int64
 	now := s.timestamp()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -76,7 +87,7 @@ func (s *Store) ActivateMailboxes(ctx context.Context, a Actor, orgID int64) ([]
 			switch {
 			case !state.Valid:
 				create = append(create, id)
-			case state.String == "stopped":
+			case state.String == "stopped" && renew:
 				resume = append(resume, id)
 			}
 		}
@@ -113,7 +124,15 @@ func (s *Store) SetMailboxState(ctx context.Context, a Actor, orgID, userID int6
 			WHERE m.org_id = ? AND m.user_id = ?`), orgID, userID).Scan(&email); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE mailboxes SET state = ? WHERE org_id = ? AND user_id = ?`), state, orgID, userID); err != nil {
+		// Pausing revokes the lease, so that a job in flight stops writing at once.
+		q := `UPDATE mailboxes SET state = ?, lease_token = lease_token + 1, lease_owner = '', lease_expires_at = NULL WHERE org_id = ? AND user_id = ?`
+		if state == "active" {
+			// A resumed mailbox starts afresh: its old error no longer describes it.
+			q = `UPDATE mailboxes SET state = ?, status = CASE WHEN state = 'active' THEN status ELSE 'pending' END,
+				status_code = CASE WHEN state = 'active' THEN status_code ELSE '' END,
+				status_message = CASE WHEN state = 'active' THEN status_message ELSE '' END WHERE org_id = ? AND user_id = ?`
+		}
+		if _, err := tx.ExecContext(ctx, s.q(q), state, orgID, userID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, orgID, a, "sync."+state, email, nil)
@@ -272,11 +291,14 @@ func (s *Store) SetMailboxStatus(ctx context.Context, l Lease, st MailboxStatus)
 
 // StopMailboxes stops every active mailbox of the organization with an error status (the
 // service account's credentials were refused: nothing may retry them until an admin saves
-// new ones).
+// new ones), and revokes their leases.
 func (s *Store) StopMailboxes(ctx context.Context, orgID int64, code, message string) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE mailboxes SET state = 'stopped', status = 'error', status_code = ?, status_message = ?
+		// Revoking the leases (a new fencing token) makes the jobs in flight stop writing:
+		// their next commit or status fails with ErrLeaseLost.
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE mailboxes SET state = 'stopped', status = 'error', status_code = ?, status_message = ?,
+			lease_token = lease_token + 1, lease_owner = '', lease_expires_at = NULL
 			WHERE org_id = ? AND state = 'active'`), code, message, orgID)
 		if err != nil {
 			return err

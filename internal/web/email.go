@@ -96,7 +96,8 @@ func (h *Handler) saveEmail(w http.ResponseWriter, r *http.Request, c *call) err
 		_, err = h.svc.SaveEmailConfig(r.Context(), c.principal(), c.org.ID, in)
 	}
 	if err == nil {
-		h.setFlash(w, c, flash{Kind: "success", Title: "Saved", Lines: []string{"The Email Configuration of " + c.org.Name + " was saved."}})
+		h.setFlash(w, c, flash{Kind: "success", Title: "Saved", Lines: []string{"The Email Configuration of " + c.org.Name + " was saved.",
+			"Every user's mailbox is synced through it (paused ones excepted): follow them on the Mailboxes tab."}})
 		return redirect(w, r, orgPath(c, "/email"))
 	}
 	f := newForm(r, "access_type", "account_logon", "ews_url", "auth_method")

@@ -194,7 +194,8 @@ func TestPagesAreValidHTML(t *testing.T) {
 	base, emptyBase := "/orgs/"+itoa(org), "/orgs/"+itoa(empty)
 	for _, p := range []string{"/orgs", base + "/users", base + "/email", base + "/checks", base + "/checks/" + itoa(out.Run.ID),
 		base + "/admins", base + "/tokens", base + "/audit", emptyBase + "/users", emptyBase + "/email", emptyBase + "/checks",
-		emptyBase + "/admins", emptyBase + "/tokens", emptyBase + "/audit", base + "/users?q=nobody", "/orgs/999/users", "/nothing/here"} {
+		emptyBase + "/admins", emptyBase + "/tokens", emptyBase + "/audit", base + "/users?q=nobody", "/orgs/999/users", "/nothing/here",
+		base + "/mailboxes", base + "/mailboxes?status=error&q=a", base + "/mailboxes?q=nobody", emptyBase + "/mailboxes"} {
 		pages["GET "+p] = b.get(p)
 	}
 	pages["org error"] = b.post("/orgs", url.Values{"name": {""}})

@@ -248,12 +248,19 @@ func (h *Handler) funcs() template.FuncMap {
 			slices.Sort(keys)
 			return keys
 		},
-		"add":          func(a, b int) int { return a + b },
-		"initial":      initial,
-		"checkLabel":   checkLabel,
-		"outcomeLabel": func(o autodiscoverclient.Outcome) string { return strings.ReplaceAll(string(o), "_", " ") },
-		"httpStatus":   formatStatus,
-		"actionLabel":  actionLabel,
+		"add":               func(a, b int) int { return a + b },
+		"initial":           initial,
+		"checkLabel":        checkLabel,
+		"outcomeLabel":      func(o autodiscoverclient.Outcome) string { return strings.ReplaceAll(string(o), "_", " ") },
+		"httpStatus":        formatStatus,
+		"actionLabel":       actionLabel,
+		"ago":               func(t time.Time) string { return ago(h.now(), t) },
+		"duration":          durationWords,
+		"number64":          func(n int64) string { return number(int(n)) },
+		"mailboxStateLabel": mailboxStateLabel,
+		"mailboxStateClass": mailboxStateClass,
+		"syncStatusLabel":   syncStatusLabel,
+		"syncStatusClass":   syncStatusClass,
 		"roleLabel": func(p *control.Principal) string {
 			if p != nil && p.IsOperator() {
 				return "Operator"
@@ -449,6 +456,9 @@ func actionLabel(a string) string {
 		"check.start":         "Started a check",
 		"api_token.create":    "Created an API token",
 		"api_token.revoke":    "Revoked an API token",
+		"sync.activate":       "Started syncing mailboxes",
+		"sync.paused":         "Paused a mailbox's sync",
+		"sync.active":         "Resumed a mailbox's sync",
 	}
 	if l, ok := labels[a]; ok {
 		return l

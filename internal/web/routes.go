@@ -80,6 +80,10 @@ func (h *Handler) table() []route {
 		{method: "POST", pattern: "/orgs/{org}/email/discover", access: signedIn, json: true, fn: h.discover},
 		{method: "POST", pattern: "/orgs/{org}/email/check", access: signedIn, json: true, fn: h.check},
 
+		{method: "GET", pattern: "/orgs/{org}/mailboxes", access: signedIn, fn: h.mailboxesPage},
+		{method: "POST", pattern: "/orgs/{org}/mailboxes/{user}/pause", access: signedIn, fn: h.pauseMailbox},
+		{method: "POST", pattern: "/orgs/{org}/mailboxes/{user}/resume", access: signedIn, fn: h.resumeMailbox},
+
 		{method: "GET", pattern: "/orgs/{org}/checks", access: signedIn, fn: h.checksPage},
 		{method: "GET", pattern: "/orgs/{org}/checks/{run}", access: signedIn, fn: h.checkRunPage},
 

@@ -39,6 +39,8 @@ var cheapParams = secrets.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, K
 type Options struct {
 	// DenyPrivate leaves the address guard on, so the simulator (on loopback) is refused.
 	DenyPrivate bool
+	// OnActivate is passed to control.Config.
+	OnActivate func(ctx context.Context, orgID int64, userIDs []int64)
 }
 
 // Env is a control.Service with its store and the simulator it reaches. Everything is
@@ -89,7 +91,7 @@ func New(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Config = control.Config{Store: e.Store, Sealer: sealer, AllowPrivateEndpoints: !opts.DenyPrivate, Overrides: ov,
+	e.Config = control.Config{Store: e.Store, Sealer: sealer, AllowPrivateEndpoints: !opts.DenyPrivate, Overrides: ov, OnActivate: opts.OnActivate,
 		RootCAs: pool, Resolver: noSRV{}, PasswordParams: cheapParams}
 	e.Service, err = control.New(e.Config)
 	if err != nil {

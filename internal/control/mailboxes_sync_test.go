@@ -1,0 +1,54 @@
+package control_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mailbridge/mailbridge/internal/control/controltest"
+	"github.com/mailbridge/mailbridge/internal/store"
+)
+
+// Users added after sync was activated are synced at once; before a configuration is
+// saved, adding users starts nothing; stopped mailboxes stay stopped.
+func TestJoinersAreSynced(t *testing.T) {
+	t.Parallel()
+	var activated []int64
+	e := controltest.New(t, controltest.Options{OnActivate: func(_ context.Context, _ int64, ids []int64) { activated = append(activated, ids...) }})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	if len(activated) != 0 {
+		t.Fatalf("adding a user before any configuration activated %v", activated)
+	}
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, controltest.ContosoConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if len(activated) != 1 {
+		t.Fatalf("save activated %v", activated)
+	}
+	// The first mailbox is stopped (the password was refused meanwhile).
+	if _, err := e.Store.StopMailboxes(ctx, org, "auth_failed", "refused"); err != nil {
+		t.Fatal(err)
+	}
+	activated = nil
+	bob, err := e.Service.AddUser(ctx, e.Operator, org, "bob@contoso.com", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Service.ImportUsers(ctx, e.Operator, org, strings.NewReader("carol@contoso.com\nalice@contoso.com\n"))
+	if err != nil || res.Added != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	if len(activated) != 2 || !slices.Contains(activated, bob.ID) {
+		t.Fatalf("joiners activated %v, want bob and carol", activated)
+	}
+	mbs, _ := e.Store.ListMailboxes(ctx, org)
+	states := map[string]string{}
+	for _, m := range mbs {
+		states[m.Email] = m.State
+	}
+	if states["alice@contoso.com"] != "stopped" || states["bob@contoso.com"] != "active" || states["carol@contoso.com"] != "active" {
+		t.Fatalf("states %v", states)
+	}
+	_ = store.System
+}
