@@ -23,6 +23,7 @@ import (
 	"github.com/mailbridge/mailbridge/internal/control"
 	"github.com/mailbridge/mailbridge/internal/hostoverride"
 	"github.com/mailbridge/mailbridge/internal/jobs"
+	"github.com/mailbridge/mailbridge/internal/metrics"
 	"github.com/mailbridge/mailbridge/internal/secrets"
 	"github.com/mailbridge/mailbridge/internal/store"
 	"github.com/mailbridge/mailbridge/internal/syncer"
@@ -36,6 +37,7 @@ type App struct {
 	st      *store.Store
 	svc     *control.Service
 	runner  *jobs.Runner
+	metrics *metrics.Metrics
 	web     *web.Handler
 	api     *api.Handler
 	handler http.Handler
@@ -96,12 +98,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: logger, st: st}
+	a := &App{cfg: cfg, log: logger, st: st, metrics: metrics.New(st)}
 	svc, err := control.New(control.Config{
 		Store: st, Sealer: sealer, AllowPrivateEndpoints: cfg.AllowPrivateEndpoints, Overrides: ov,
 		RootCAs: roots, Resolver: cfg.Resolver, PasswordParams: cfg.PasswordParams,
 		CheckOptions: checker.Options{Concurrency: cfg.CheckConcurrency},
 		OnActivate:   a.enqueue,
+		EWSObserver:  a.metrics,
 	})
 	if err != nil {
 		st.Close()
@@ -110,7 +113,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.svc = svc
 	engine := syncer.New(st, syncer.Options{LookBack: cfg.LookBack, FullBody: cfg.FullBody, StepBudget: 10 * time.Second})
 	if a.runner, err = jobs.New(jobs.Config{Store: st, Engine: engine, Sources: orgSources{svc}, NodeID: cfg.NodeID,
-		Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: logger.With("component", "jobs")}); err != nil {
+		Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep}); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -130,6 +133,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	mux.Handle("/api/", ah)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("GET /metrics", a.metrics.Handler())
 	mux.Handle("/", wh)
 	a.handler = a.recoverer(a.logRequests(securityHeaders(mux)))
 	return a, nil
@@ -143,7 +147,7 @@ func (a *App) Service() *control.Service { return a.svc }
 
 // Routes lists the routes of the admin panel and the API ("METHOD PATTERN").
 func (a *App) Routes() []string {
-	return append(append([]string{"GET /healthz", "GET /readyz"}, a.web.Routes()...), a.api.Routes()...)
+	return append(append([]string{"GET /healthz", "GET /readyz", "GET /metrics"}, a.web.Routes()...), a.api.Routes()...)
 }
 
 // Close closes the store.
@@ -328,7 +332,7 @@ func (a *App) logRequests(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		level := slog.LevelInfo
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, "/static/") {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" || strings.HasPrefix(r.URL.Path, "/static/") {
 			level = slog.LevelDebug
 		}
 		a.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration_ms", time.Since(start).Milliseconds())

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,12 +45,41 @@ func TestSaveActivatesSync(t *testing.T) {
 			if aliceItems == 0 {
 				t.Fatal("alice is synced with no items")
 			}
+			checkMetrics(t, d)
 			return
 		}
 		select {
 		case <-events:
 		case <-deadline:
 			t.Fatalf("sync after save: %v", got)
+		}
+	}
+}
+
+// checkMetrics reads /metrics after a sync: the EWS requests, the items stored and the
+// mailboxes by status are there, and nothing names an organization or a person.
+func checkMetrics(t *testing.T, d *app.Demo) {
+	t.Helper()
+	code, body := get(t, d.URL+"/metrics")
+	if code != 200 {
+		t.Fatalf("GET /metrics: %d", code)
+	}
+	for _, want := range []string{
+		`mailbridge_ews_requests_total{operation="SyncFolderItems",result="NoError"}`,
+		`mailbridge_ews_requests_total{operation="GetFolder",result="ErrorImpersonateUserDenied"}`,
+		`mailbridge_sync_items_total{change="created"}`,
+		`mailbridge_sync_steps_total{outcome="ok"}`,
+		`mailbridge_mailboxes{state="active",status="ok"} 1`,
+		`mailbridge_mailboxes{state="active",status="error"} 1`,
+		`mailbridge_ews_request_duration_seconds_bucket{operation="GetItem"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, secret := range []string{"contoso", "alice", "Contoso"} {
+		if strings.Contains(body, secret) {
+			t.Errorf("/metrics names %q", secret)
 		}
 	}
 }

@@ -31,6 +31,7 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverclient"
 	"github.com/mailbridge/mailbridge/internal/checker"
+	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/hostoverride"
 	"github.com/mailbridge/mailbridge/internal/netguard"
 	"github.com/mailbridge/mailbridge/internal/secrets"
@@ -150,6 +151,8 @@ type Config struct {
 	// request's context, and must not block for long (enqueue the jobs and return): the
 	// sync engine's job runner hooks in here.
 	OnActivate func(ctx context.Context, orgID int64, userIDs []int64)
+	// EWSObserver, if not nil, hears of the sync engine's EWS requests (metrics).
+	EWSObserver ewsclient.Observer
 }
 
 // Service carries out admins' and operators' actions. Safe for concurrent use.

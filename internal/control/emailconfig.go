@@ -286,7 +286,7 @@ func (s *Service) ewsClient(rc resolvedConfig) (*ewsclient.Client, error) {
 	} else {
 		auth = ewsclient.NTLM(rc.logon, rc.password)
 	}
-	return ewsclient.New(rc.ewsURL, auth, ewsclient.Options{DialContext: s.dial, RootCAs: s.cfg.RootCAs})
+	return ewsclient.New(rc.ewsURL, auth, ewsclient.Options{DialContext: s.dial, RootCAs: s.cfg.RootCAs, Observer: s.cfg.EWSObserver})
 }
 
 // checkerConfig returns the checker's view of a configuration.

@@ -82,6 +82,9 @@ type Config struct {
 	Logger            *slog.Logger
 	// BeforeWork, if set, is called at the start of each sync job (tests).
 	BeforeWork func(ctx context.Context, args SyncArgs)
+	// Observe, if set, hears of every sync step: its outcome ("ok", "more", an error
+	// code, "lease_lost", "cancelled", "busy"), what it did, and how long it took.
+	Observe func(outcome string, st syncer.Stats, d time.Duration)
 }
 
 // Runner runs the jobs of one node.

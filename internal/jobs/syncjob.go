@@ -46,12 +46,21 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	if cfg.BeforeWork != nil {
 		cfg.BeforeWork(ctx, args)
 	}
+	start := time.Now()
+	var stats syncer.Stats
+	outcome := ""
+	defer func() {
+		if cfg.Observe != nil && outcome != "" {
+			cfg.Observe(outcome, stats, time.Since(start))
+		}
+	}()
 	owner := w.r.client.ID()
 	l, err := cfg.Store.AcquireLease(ctx, args.UserID, owner, cfg.LeaseTTL)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil // paused, stopped or removed: the job ends
 	case errors.Is(err, store.ErrLeaseHeld):
+		outcome = "busy"
 		return river.JobSnooze(cfg.LeaseTTL / 2)
 	case err != nil:
 		return err
@@ -79,6 +88,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	}
 	src, err := cfg.Sources.Source(ctx, args.OrgID)
 	if err != nil {
+		outcome = CodeNotConfigured
 		status(store.MailboxStatus{Status: "error", Code: CodeNotConfigured, Message: err.Error()})
 		release()
 		return river.JobSnooze(cfg.PollInterval)
@@ -110,7 +120,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			}
 		}
 	}()
-	_, err = cfg.Engine.SyncMailbox(sctx, l, mb.Email, src)
+	stats, err = cfg.Engine.SyncMailbox(sctx, l, mb.Email, src)
 	cancel(nil)
 	<-done
 
@@ -118,13 +128,16 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	var ne net.Error
 	switch {
 	case err == nil:
+		outcome = "ok"
 		status(store.MailboxStatus{Status: "ok"})
 		release()
 		return river.JobSnooze(cfg.PollInterval)
 	case errors.Is(err, syncer.ErrMore):
+		outcome = "more"
 		release()
 		return river.JobSnooze(0)
 	case errors.Is(err, store.ErrLeaseLost):
+		outcome = "lease_lost"
 		// Revoked (paused, stopped) or taken over by a rescued run: if the mailbox is no
 		// longer active the job ends; otherwise the other holder goes on.
 		if mb, gerr := cfg.Store.GetMailbox(bg, args.OrgID, args.UserID); gerr == nil && mb.State != "active" || errors.Is(gerr, store.ErrNotFound) {
@@ -132,6 +145,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		}
 		return river.JobSnooze(cfg.LeaseTTL)
 	case errors.Is(err, syncer.ErrAuth):
+		outcome = CodeAuthFailed
 		// Stop every mailbox of the organization now: no job may try the password again.
 		sctx, cancel := context.WithTimeout(bg, 5*time.Second)
 		defer cancel()
@@ -142,9 +156,11 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		w.r.log.Warn("service account refused: the organization's sync is stopped until new credentials are saved", "org_id", args.OrgID)
 		return nil
 	case ctx.Err() != nil:
+		outcome = "cancelled"
 		release() // shutdown or job timeout: resume where the step stopped
 		return river.JobSnooze(0)
 	case errors.As(err, &te):
+		outcome = CodeThrottled
 		status(store.MailboxStatus{Status: "error", Code: CodeThrottled, Message: "Exchange is throttling requests; syncing resumes after its back-off."})
 		release()
 		return river.JobSnooze(max(te.BackOff, time.Second))
@@ -156,6 +172,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		case ews.ErrorMailboxMoveInProgress:
 			code = CodeMailboxMoving
 		}
+		outcome = code
 		status(store.MailboxStatus{Status: "error", Code: code, Message: err.Error()})
 		release()
 		if code == CodeMailboxMoving {
@@ -163,10 +180,12 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		}
 		return river.JobSnooze(retryUnavailable)
 	case errors.As(err, &ne):
+		outcome = CodeUnreachable
 		status(store.MailboxStatus{Status: "error", Code: CodeUnreachable, Message: err.Error()})
 		release()
 		return river.JobSnooze(retryError)
 	default:
+		outcome = CodeExchangeError
 		status(store.MailboxStatus{Status: "error", Code: CodeExchangeError, Message: err.Error()})
 		release()
 		return river.JobSnooze(retryError)

@@ -332,3 +332,27 @@ func (s *Store) ActiveMailboxes(ctx context.Context) ([]MailboxRef, error) {
 	}
 	return out, wrap("active mailboxes", rows.Err())
 }
+
+// MailboxCount is how many mailboxes of the installation are in a state and status.
+type MailboxCount struct {
+	State, Status string
+	N             int64
+}
+
+// MailboxCounts counts the installation's mailboxes by state and status (metrics).
+func (s *Store) MailboxCounts(ctx context.Context) ([]MailboxCount, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT state, status, COUNT(*) FROM mailboxes GROUP BY state, status ORDER BY state, status`)
+	if err != nil {
+		return nil, wrap("mailbox counts", err)
+	}
+	defer rows.Close()
+	var out []MailboxCount
+	for rows.Next() {
+		var c MailboxCount
+		if err := rows.Scan(&c.State, &c.Status, &c.N); err != nil {
+			return nil, wrap("mailbox counts", err)
+		}
+		out = append(out, c)
+	}
+	return out, wrap("mailbox counts", rows.Err())
+}

@@ -85,6 +85,8 @@ type Options struct {
 	Now func() time.Time
 	// Sleep waits d or until ctx ends, returning ctx.Err() then; default a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Observer, if not nil, hears of every request and every throttling wait (metrics).
+	Observer Observer
 	// Rand returns a random number in [0, 1) for the jitter; default math/rand/v2.
 	Rand func() float64
 }
@@ -173,6 +175,39 @@ func (c *Client) ServerVersion() *ews.ServerVersionInfo { return c.version.Load(
 // CloseIdleConnections closes the connections not in use.
 func (c *Client) CloseIdleConnections() { closeIdle(c.rt) }
 
+// Observer hears of a client's requests, for metrics. Its methods must be quick and safe
+// for concurrent use.
+type Observer interface {
+	// Request reports one attempt of an operation: how it ended (ResultCode) and how long
+	// it took.
+	Request(op, result string, d time.Duration)
+	// ThrottleWait reports a wait before retrying a throttled attempt.
+	ThrottleWait(op string, d time.Duration)
+}
+
+// ResultCode names how an attempt ended, for metrics: "NoError", the EWS response code
+// of a fault or single response message (e.g. "ErrorServerBusy"), "HTTP401" and other
+// "HTTP<status>" answers, or "transport" (no answer: refused, reset, timeout, TLS).
+func ResultCode(err error) string {
+	if err == nil {
+		return "NoError"
+	}
+	var ae *AuthError
+	var he *HTTPError
+	var te *ThrottledError
+	switch {
+	case errors.As(err, &ae):
+		return "HTTP401"
+	case errors.As(err, &te) && te.Code == "":
+		return fmt.Sprintf("HTTP%d", te.HTTPStatus)
+	case ews.Code(err) != "":
+		return ews.Code(err)
+	case errors.As(err, &he):
+		return fmt.Sprintf("HTTP%d", he.Status)
+	}
+	return "transport"
+}
+
 // op describes one operation for call.
 type op[Resp any] struct {
 	name string // ews.Op…
@@ -195,7 +230,11 @@ func call[Req, Resp any](ctx context.Context, c *Client, mailbox string, o op[Re
 		return nil, fmt.Errorf("ewsclient: %s: %w", o.name, err)
 	}
 	var out *Resp
-	err = c.retry(ctx, func() error {
+	err = c.retry(ctx, o.name, func() (err error) {
+		if obs := c.opts.Observer; obs != nil {
+			start := c.opts.Now()
+			defer func() { obs.Request(o.name, ResultCode(err), c.opts.Now().Sub(start)) }()
+		}
 		resp, err := c.send(ctx, mailbox, o.name, body, o.idempotent)
 		if err != nil {
 			return err
@@ -398,7 +437,7 @@ func closeBody(resp *http.Response) {
 // retry runs attempt until it succeeds, fails with something other than a
 // *ThrottledError, or the retries are used up. Between attempts it waits the longer of
 // the server's back-off and the exponential delay, plus jitter, and never past ctx.
-func (c *Client) retry(ctx context.Context, attempt func() error) error {
+func (c *Client) retry(ctx context.Context, opName string, attempt func() error) error {
 	for n := 1; ; n++ {
 		err := attempt()
 		var te *ThrottledError
@@ -415,6 +454,9 @@ func (c *Client) retry(ctx context.Context, attempt func() error) error {
 		}
 		if dl, has := ctx.Deadline(); has && c.opts.Now().Add(wait).After(dl) {
 			return te // the context would end first: let the caller reschedule
+		}
+		if obs := c.opts.Observer; obs != nil {
+			obs.ThrottleWait(opName, wait)
 		}
 		if err := c.opts.Sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%w while waiting %v to retry: %w", err, wait, te)

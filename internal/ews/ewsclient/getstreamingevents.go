@@ -26,7 +26,7 @@ func (c *Client) StreamingEvents(ctx context.Context, mailbox string, req *ews.G
 	}
 	sctx := withStreamTrace(ctx)
 	var s *EventStream
-	err = c.retry(ctx, func() error {
+	err = c.retry(ctx, name, func() error {
 		resp, err := c.send(sctx, mailbox, name, body, true)
 		if err != nil {
 			return err
