@@ -161,6 +161,15 @@ type ReadFlag struct {
 	IsRead    bool
 }
 
+// insertRows is how many items one INSERT statement carries.
+const insertRows = 64
+
+// valueRows returns n parenthesized groups of cols placeholders: "(?, ?), (?, ?)".
+func valueRows(n, cols int) string {
+	one := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	return strings.Repeat(one+", ", n-1) + one
+}
+
 // PageResult counts what a page changed in the store.
 type PageResult struct {
 	Created, Updated, Deleted, Unchanged int
@@ -234,16 +243,14 @@ func (s *Store) CommitPage(ctx context.Context, l Lease, p PageCommit) (PageResu
 			return err
 		}
 		defer feed.Close()
+		var inserts []ItemRecord
 		for _, r := range p.Upserts {
 			old, exists := have[r.ItemID]
 			switch {
 			case !exists:
-				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO items (org_id, user_id, folder, item_id, change_key, kind, subject, sender,
-					item_time, end_time, is_read, data, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-					l.OrgID, l.UserID, p.Folder, r.ItemID, r.ChangeKey, r.Kind, r.Subject, r.Sender, r.ItemTime, r.EndTime, r.IsRead, string(r.Data), gen, now); err != nil {
-					return err
-				}
+				inserts = append(inserts, r)
 				res.Created++
+				continue
 			case old.changeKey == r.ChangeKey && old.folder == p.Folder && old.read == r.IsRead:
 				// Seen again (a resync's full pass): only the generation moves.
 				if _, err := tx.ExecContext(ctx, s.q(`UPDATE items SET generation = ? WHERE user_id = ? AND item_id = ?`), gen, l.UserID, r.ItemID); err != nil {
@@ -260,6 +267,23 @@ func (s *Store) CommitPage(ctx context.Context, l Lease, p PageCommit) (PageResu
 				res.Updated++
 			}
 			if _, err := feed.ExecContext(ctx, l.OrgID, l.UserID, r.ItemID, r.Kind, "upsert", now); err != nil {
+				return err
+			}
+		}
+		// New items go in insertRows at a time, each with its change-feed entry.
+		for start := 0; start < len(inserts); start += insertRows {
+			chunk := inserts[start:min(start+insertRows, len(inserts))]
+			args := make([]any, 0, len(chunk)*14)
+			feedArgs := make([]any, 0, len(chunk)*6)
+			for _, r := range chunk {
+				args = append(args, l.OrgID, l.UserID, p.Folder, r.ItemID, r.ChangeKey, r.Kind, r.Subject, r.Sender, r.ItemTime, r.EndTime, r.IsRead, string(r.Data), gen, now)
+				feedArgs = append(feedArgs, l.OrgID, l.UserID, r.ItemID, r.Kind, "upsert", now)
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO items (org_id, user_id, folder, item_id, change_key, kind, subject, sender,
+				item_time, end_time, is_read, data, generation, updated_at) VALUES `+valueRows(len(chunk), 14)), args...); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO changes (org_id, user_id, item_id, kind, op, at) VALUES `+valueRows(len(chunk), 6)), feedArgs...); err != nil {
 				return err
 			}
 		}
@@ -312,7 +336,11 @@ func (s *Store) CommitPage(ctx context.Context, l Lease, p PageCommit) (PageResu
 			p.NewState, p.Last, p.Folder); err != nil {
 			return err
 		}
-		return s.countItems(ctx, tx, l.UserID)
+		if delta := res.Created - res.Deleted; delta != 0 {
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE mailboxes SET items = items + ? WHERE user_id = ?`), delta, l.UserID)
+			return err
+		}
+		return nil
 	})
 	return res, wrap("commit page", err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/store"
@@ -17,6 +18,11 @@ type Options struct {
 	LookBack time.Duration
 	// PageSize is SyncFolderItems' MaxChangesReturned (1–512); default 512.
 	PageSize int
+	// FetchBatch is how many items one GetItem asks for; default 128.
+	FetchBatch int
+	// FetchConcurrency bounds the GetItem requests one mailbox has in flight; default 3
+	// (Exchange allows 27 requests in flight per mailbox budget, shared by every client).
+	FetchConcurrency int
 	// FullBody stores message bodies (as text), not only their preview.
 	FullBody bool
 	// Now is the clock; default time.Now.
@@ -26,8 +32,11 @@ type Options struct {
 	// that no job runs long and a crashed worker's mailboxes are picked up quickly). Zero
 	// means no bound.
 	StepBudget time.Duration
-	// Failpoint, if set, is called at named points of a sync (crash-safety tests kill
-	// the process there): "before-commit", "after-commit", "mid-fetch".
+	// Failpoint, if set, is called at named points of a page's sync (crash-safety tests
+	// kill the process there): "before-commit" (the page's items are fetched),
+	// "inside-tx" (inside the page's transaction, before it commits) and "after-commit"
+	// (the page and its SyncState are committed, the step goes on). The fourth point,
+	// "mid-fetch", is EWSSource's: between two GetItem batches of a page.
 	Failpoint func(name string)
 }
 
@@ -47,6 +56,12 @@ func New(st *store.Store, opts Options) *Engine {
 	}
 	if opts.PageSize <= 0 || opts.PageSize > 512 {
 		opts.PageSize = 512
+	}
+	if opts.FetchBatch <= 0 {
+		opts.FetchBatch = 128
+	}
+	if opts.FetchConcurrency <= 0 {
+		opts.FetchConcurrency = 3
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -215,13 +230,26 @@ func (e *Engine) inWindow(t *time.Time) bool {
 	return t == nil || !t.Before(e.opts.Now().Add(-e.opts.LookBack))
 }
 
-// syncFolder pages through a folder's changes, committing each page with its state.
+// fetched is a page of changes with the records of its creates and updates, ready to
+// commit.
+type fetched struct {
+	page    ItemsPage
+	records []store.ItemRecord
+	skipped int
+	err     error
+}
+
+// syncFolder pages through a folder's changes, committing each page with its state. The
+// next page is read and its items fetched while the current one commits: SyncFolderItems'
+// states chain from response to response, not from commits, so the pipeline keeps the
+// crash guarantee — the store only ever holds a prefix of the pages, each with its own
+// state.
 func (e *Engine) syncFolder(ctx context.Context, l store.Lease, mailbox string, src Source, f store.Folder, st *Stats, deadline time.Time) error {
 	ref := FolderRef{ID: f.FolderID, Class: f.Class}
 	state, gen := f.SyncState, f.Generation
 	resynced := false
 	for {
-		page, err := src.SyncItems(ctx, mailbox, ref, state, e.opts.PageSize)
+		err := e.pipeline(ctx, l, mailbox, src, ref, f.ID, state, gen, st, deadline)
 		if errors.Is(err, ErrInvalidSyncState) && !resynced {
 			// Full resync, reconciled with what is stored (see store.ResetFolder).
 			if gen, err = e.st.ResetFolder(ctx, l, f.ID); err != nil {
@@ -231,34 +259,53 @@ func (e *Engine) syncFolder(ctx context.Context, l store.Lease, mailbox string, 
 			st.Resyncs++
 			continue
 		}
-		if err != nil {
-			return err
+		return err
+	}
+}
+
+// pipeline reads pages from state on and commits them in order.
+func (e *Engine) pipeline(ctx context.Context, l store.Lease, mailbox string, src Source, ref FolderRef, folder int64, state string, gen int64, st *Stats, deadline time.Time) error {
+	pctx, cancel := context.WithCancel(ctx)
+	pages := make(chan fetched, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(pages)
+		for {
+			fp := e.fetchPage(pctx, mailbox, src, ref, state)
+			select {
+			case pages <- fp:
+			case <-pctx.Done():
+				return
+			}
+			if fp.err != nil || fp.page.Last {
+				return
+			}
+			state = fp.page.State
+		}
+	}()
+	defer func() {
+		cancel()
+		for range pages { // let the reader end
+		}
+		wg.Wait()
+	}()
+	for fp := range pages {
+		if fp.err != nil {
+			return fp.err
 		}
 		st.Pages++
-		commit := store.PageCommit{Folder: f.ID, NewState: page.State, Last: page.Last, Generation: gen}
-		var fetch []string
-		for _, c := range page.Changes {
+		st.Skipped += fp.skipped
+		st.Fetched += len(fp.records)
+		commit := store.PageCommit{Folder: folder, NewState: fp.page.State, Last: fp.page.Last, Generation: gen, Upserts: fp.records}
+		for _, c := range fp.page.Changes {
 			switch c.Op {
-			case OpCreate, OpUpdate:
-				if !e.inWindow(c.Time) {
-					st.Skipped++
-					continue
-				}
-				fetch = append(fetch, c.ItemID)
 			case OpDelete:
 				commit.Deletes = append(commit.Deletes, c.ItemID)
 			case OpReadFlag:
 				commit.ReadFlags = append(commit.ReadFlags, store.ReadFlag{ItemID: c.ItemID, ChangeKey: c.ChangeKey, IsRead: c.IsRead})
 			}
-		}
-		if len(fetch) > 0 {
-			e.failpoint("mid-fetch")
-			recs, err := src.GetItems(ctx, mailbox, ref, fetch, e.opts.FullBody)
-			if err != nil {
-				return err
-			}
-			st.Fetched += len(recs)
-			commit.Upserts = recs
 		}
 		e.failpoint("before-commit")
 		res, err := e.st.CommitPage(ctx, l, commit)
@@ -270,12 +317,69 @@ func (e *Engine) syncFolder(ctx context.Context, l store.Lease, mailbox string, 
 		st.Updated += res.Updated
 		st.Deleted += res.Deleted
 		st.Unchanged += res.Unchanged
-		state = page.State
-		if page.Last {
+		if fp.page.Last {
 			return nil
 		}
 		if !deadline.IsZero() && time.Now().After(deadline) {
 			return ErrMore
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.New("syncer: page reader stopped early")
+}
+
+// fetchPage reads one page of changes after state and fetches what its creates and
+// updates inside the window store, in concurrent GetItem batches.
+func (e *Engine) fetchPage(ctx context.Context, mailbox string, src Source, ref FolderRef, state string) fetched {
+	page, err := src.SyncItems(ctx, mailbox, ref, state, e.opts.PageSize)
+	if err != nil {
+		return fetched{err: err}
+	}
+	fp := fetched{page: page}
+	var ids []string
+	for _, c := range page.Changes {
+		if c.Op != OpCreate && c.Op != OpUpdate {
+			continue
+		}
+		if !e.inWindow(c.Time) {
+			fp.skipped++
+			continue
+		}
+		ids = append(ids, c.ItemID)
+	}
+	if len(ids) == 0 {
+		return fp
+	}
+	batch := e.opts.FetchBatch
+	var batches [][]string
+	for start := 0; start < len(ids); start += batch {
+		batches = append(batches, ids[start:min(start+batch, len(ids))])
+	}
+	results := make([][]store.ItemRecord, len(batches))
+	errs := make([]error, len(batches))
+	sem := make(chan struct{}, e.opts.FetchConcurrency)
+	var wg sync.WaitGroup
+	var once sync.Once
+	for i, b := range batches {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i], errs[i] = src.GetItems(ctx, mailbox, ref, b, e.opts.FullBody)
+			if len(batches) > 1 {
+				once.Do(func() { e.failpoint("mid-fetch") })
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range batches {
+		if errs[i] != nil {
+			return fetched{err: errs[i]}
+		}
+		fp.records = append(fp.records, results[i]...)
+	}
+	return fp
 }

@@ -1,0 +1,121 @@
+package syncer_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/syncer"
+)
+
+// countRequests counts EWS request attempts.
+type countRequests struct{ n atomic.Int64 }
+
+func (c *countRequests) Request(string, string, time.Duration) { c.n.Add(1) }
+func (c *countRequests) ThrottleWait(string, time.Duration)    {}
+
+// startSimProcess runs `mailbridge sim` in its own process (so that the CPU time this
+// process uses is mailbridge's alone) and returns its EWS URL.
+func startSimProcess(b *testing.B, args ...string) string {
+	b.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(b.TempDir(), "mailbridge")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/mailbridge")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, append([]string{"sim", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatalf("simulator: %v", err)
+	}
+	var info struct {
+		EWSURL string `json:"ews_url"`
+	}
+	if err := json.Unmarshal([]byte(line), &info); err != nil {
+		b.Fatal(err)
+	}
+	return info.EWSURL
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkInitialSync20k is the initial sync of one 20,000-item mailbox (16,000 Inbox
+// messages of about 2 KB, sent items, events, contacts) from the simulator running in its
+// own process on loopback, into SQLite: items/s, EWS requests per item, and the CPU time
+// per item this process — mailbridge alone — spent.
+func BenchmarkInitialSync20k(b *testing.B) {
+	url := startSimProcess(b, "--users", "1", "--items", "20000", "--seed", "1")
+	obs := &countRequests{}
+	client, err := ewsclient.New(url, ewsclient.NTLM("svc-sync@example.com", exchangesim.DefaultServicePassword), ewsclient.Options{Observer: obs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := &syncer.EWSSource{Client: client}
+	var items, requests int64
+	var cpu, wall time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "mb.db"), store.Options{Migrate: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		o, _ := st.CreateOrganization(ctx, store.System, "Bench")
+		res, _ := st.AddUsers(ctx, store.System, o.ID, "manual", []store.NewUser{{Email: "user00001@example.com"}}, false)
+		st.ActivateMailboxes(ctx, store.System, o.ID)
+		l, err := st.AcquireLease(ctx, res.Added[0].ID, "bench", time.Hour)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := syncer.New(st, syncer.Options{LookBack: 400 * 24 * time.Hour})
+		runtime.GC()
+		r0, c0, t0 := obs.n.Load(), cpuTime(), time.Now()
+		b.StartTimer()
+		stats, err := e.SyncMailbox(ctx, l, "user00001@example.com", src)
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(t0)
+		cpu += cpuTime() - c0
+		requests += obs.n.Load() - r0
+		items += int64(stats.Created)
+		if stats.Created < 19000 {
+			b.Fatalf("synced %d items, want about 20,000 (%+v)", stats.Created, stats)
+		}
+		st.Close()
+	}
+	b.ReportMetric(float64(items)/wall.Seconds(), "items/s")
+	b.ReportMetric(float64(requests)/float64(items), "requests/item")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(items), "cpu-µs/item")
+}
