@@ -41,6 +41,7 @@ type App struct {
 	web     *web.Handler
 	api     *api.Handler
 	handler http.Handler
+	watch   appWatch // streaming notifications (watch.go)
 }
 
 // New opens the store and builds the server. The caller closes it.
@@ -111,8 +112,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.svc = svc
-	engine := syncer.New(st, syncer.Options{LookBack: cfg.LookBack, FullBody: cfg.FullBody, StepBudget: 10 * time.Second})
-	if a.runner, err = jobs.New(jobs.Config{Store: st, Engine: engine, Sources: orgSources{svc}, NodeID: cfg.NodeID,
+	engine := syncer.New(st, syncer.Options{LookBack: cfg.LookBack, FullBody: cfg.FullBody, StepBudget: 10 * time.Second,
+		PageSize: cfg.PageSize, FetchBatch: cfg.FetchBatch, Failpoint: cfg.Failpoint})
+	if a.runner, err = jobs.New(jobs.Config{Store: st, Engine: engine, Sources: orgSources{svc, cfg.FetchBatch}, NodeID: cfg.NodeID,
 		Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep}); err != nil {
 		st.Close()
 		return nil, err
@@ -169,17 +171,21 @@ func (a *App) enqueue(ctx context.Context, orgID int64, userIDs []int64) {
 	if err := a.runner.Enqueue(ctx, orgID, userIDs); err != nil {
 		a.log.Error("enqueue sync jobs", "org_id", orgID, "mailboxes", len(userIDs), "err", err)
 	}
+	a.watch.rescan()
 }
 
 // orgSources reads an organization's mailboxes over EWS with its saved configuration.
-type orgSources struct{ svc *control.Service }
+type orgSources struct {
+	svc        *control.Service
+	fetchBatch int
+}
 
 func (o orgSources) Source(ctx context.Context, orgID int64) (syncer.Source, error) {
 	c, err := o.svc.EWSClient(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	return &syncer.EWSSource{Client: c}, nil
+	return &syncer.EWSSource{Client: c, FetchBatch: o.fetchBatch}, nil
 }
 
 // startJobs starts the sync jobs when this node runs workers; the returned function
@@ -192,7 +198,9 @@ func (a *App) startJobs(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	a.log.Info("sync workers started", "workers", a.cfg.Workers)
+	stopWatch := a.startWatch(ctx)
 	return func() {
+		stopWatch()
 		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 		defer cancel()
 		if err := a.runner.Stop(sctx); err != nil {

@@ -67,12 +67,19 @@ type Config struct {
 	Workers int
 	// PollInterval is how often an up-to-date mailbox is synced again.
 	PollInterval time.Duration
+	PollOnly     bool // no streaming notifications: mailboxes are synced by polling alone
 	// LookBack limits the initial sync to the items of the last LookBack.
 	LookBack time.Duration
 	// FullBody stores message bodies, not only their preview.
 	FullBody bool
 	// NodeID names this node in leases and the job queue (default: generated).
 	NodeID string
+	// PageSize is how many item changes one SyncFolderItems asks for (1–512; default
+	// 512); FetchBatch how many items one GetItem fetches (default 128).
+	PageSize, FetchBatch int
+	// Failpoint, if set, is called at the sync engine's named points (see
+	// syncer.Options.Failpoint): `mailbridge worker` sets it for crash-safety tests.
+	Failpoint func(name string)
 }
 
 // withDefaults fills in the defaults.
@@ -118,6 +125,12 @@ func (c Config) Validate() error {
 	}
 	if c.PollInterval < 0 || c.LookBack < 0 {
 		errs = append(errs, errors.New("--poll-interval and --look-back must not be negative"))
+	}
+	if c.PageSize < 0 || c.PageSize > 512 {
+		errs = append(errs, errors.New("--page-size must be 1–512"))
+	}
+	if c.FetchBatch < 0 {
+		errs = append(errs, errors.New("--fetch-batch must be positive"))
 	}
 	if c.CheckConcurrency < 0 {
 		errs = append(errs, errors.New("--check-concurrency must not be negative"))

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -38,6 +39,8 @@ type DemoOptions struct {
 	// SimOptions tune the simulator (contoso unless a scenario is set).
 	SimOptions exchangesim.Options
 	Logger     *slog.Logger
+	// PollInterval is how often up-to-date mailboxes are synced again; default 30 s.
+	PollInterval time.Duration
 }
 
 // Demo is a running demo: the product on SQLite and the contoso Exchange simulator,
@@ -110,7 +113,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (_ *Demo, err error) {
 		Addr: opts.Addr, DataDir: dataDir, Migrate: true, GenerateKey: true,
 		AllowPrivateEndpoints: true, Resolve: d.Sim.ResolveSpecs(), RootCAs: pool, Resolver: noSRV{},
 		PasswordParams: opts.PasswordParams, ShutdownTimeout: 10 * time.Second,
-		Workers: 8, PollInterval: 30 * time.Second,
+		Workers: 8, PollInterval: cmp.Or(opts.PollInterval, 30*time.Second),
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"

@@ -87,6 +87,7 @@ func (f *serverFlags) registerSync(fs *flag.FlagSet, workers int) {
 	fs.BoolVar(&f.cfg.Migrate, "migrate", false, "apply database migrations at start (else an out-of-date schema is refused: run `mailbridge migrate`)")
 	fs.IntVar(&f.cfg.Workers, "workers", workers, "mailbox sync jobs this node runs at once (0: none)")
 	fs.DurationVar(&f.cfg.PollInterval, "poll-interval", time.Minute, "how often an up-to-date mailbox is synced again")
+	fs.BoolFunc("streaming", "sync when Exchange's streaming notifications say a mailbox changed, polling as the fallback (default true; false: polling alone)", func(s string) error { v, err := strconv.ParseBool(s); f.cfg.PollOnly = !v; return err })
 	fs.Func("look-back-days", "the initial sync stores the items of the last N days (default 90)", func(s string) error {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
@@ -96,6 +97,8 @@ func (f *serverFlags) registerSync(fs *flag.FlagSet, workers int) {
 		return nil
 	})
 	fs.BoolVar(&f.cfg.FullBody, "full-body", false, "store message bodies (as text), not only their preview")
+	fs.IntVar(&f.cfg.PageSize, "page-size", 512, "item changes per SyncFolderItems page (1–512); each page is committed in one transaction")
+	fs.IntVar(&f.cfg.FetchBatch, "fetch-batch", 0, "items per GetItem request (default 128)")
 	fs.StringVar(&f.cfg.NodeID, "node-id", "", "this node's name in leases and the job queue (default: generated)")
 	fs.BoolVar(&f.cfg.AllowPrivateEndpoints, "allow-private-endpoints", false, "let EWS URLs and Autodiscover reach loopback and private networks (an on-premises Exchange on the company network); cloud metadata addresses stay refused")
 	fs.Var(&f.resolve, "resolve", "HOST:PORT:ADDR[:PORT2]: connect to ADDR for HOST:PORT, as curl's --resolve (repeatable)")
@@ -192,11 +195,15 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: mailbridge worker [flags]\n\nRuns the mailbox sync jobs without the web server. Several workers (and serve\nnodes) on one PostgreSQL database share the mailboxes. Flags can also be set by\ntheir environment variables, as for serve.\n\nFlags:\n")
 		fs.PrintDefaults()
+		fmt.Fprint(stderr, failpointUsage)
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	logger, err := f.finish(fs, getenv, stderr)
+	if err == nil {
+		f.cfg.Failpoint, err = failpointFromEnv(getenv, stderr)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mailbridge worker:", err)
 		return 2

@@ -152,6 +152,9 @@ type PageCommit struct {
 	// Generation is the folder generation the page belongs to; a page of an older
 	// generation (the folder was reset meanwhile) is refused with ErrConflict.
 	Generation int64
+	// BeforeCommit, if set, is called inside the page's transaction once everything is
+	// written, just before it commits (crash-safety tests stop the process there).
+	BeforeCommit func()
 }
 
 // ReadFlag is an item whose read state changed (and with it its change key).
@@ -337,8 +340,12 @@ func (s *Store) CommitPage(ctx context.Context, l Lease, p PageCommit) (PageResu
 			return err
 		}
 		if delta := res.Created - res.Deleted; delta != 0 {
-			_, err := tx.ExecContext(ctx, s.q(`UPDATE mailboxes SET items = items + ? WHERE user_id = ?`), delta, l.UserID)
-			return err
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE mailboxes SET items = items + ? WHERE user_id = ?`), delta, l.UserID); err != nil {
+				return err
+			}
+		}
+		if p.BeforeCommit != nil {
+			p.BeforeCommit()
 		}
 		return nil
 	})

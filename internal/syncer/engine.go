@@ -33,10 +33,10 @@ type Options struct {
 	// means no bound.
 	StepBudget time.Duration
 	// Failpoint, if set, is called at named points of a page's sync (crash-safety tests
-	// kill the process there): "before-commit" (the page's items are fetched),
+	// kill the process there): "mid-fetch" (a GetItem batch of a page of several is
+	// fetched, others are not), "before-commit" (the page's items are fetched),
 	// "inside-tx" (inside the page's transaction, before it commits) and "after-commit"
-	// (the page and its SyncState are committed, the step goes on). The fourth point,
-	// "mid-fetch", is EWSSource's: between two GetItem batches of a page.
+	// (the page and its SyncState are committed, the step goes on).
 	Failpoint func(name string)
 }
 
@@ -299,6 +299,9 @@ func (e *Engine) pipeline(ctx context.Context, l store.Lease, mailbox string, sr
 		st.Skipped += fp.skipped
 		st.Fetched += len(fp.records)
 		commit := store.PageCommit{Folder: folder, NewState: fp.page.State, Last: fp.page.Last, Generation: gen, Upserts: fp.records}
+		if e.opts.Failpoint != nil {
+			commit.BeforeCommit = func() { e.failpoint("inside-tx") }
+		}
 		for _, c := range fp.page.Changes {
 			switch c.Op {
 			case OpDelete:

@@ -89,9 +89,6 @@ type EWSSource struct {
 	Client *ewsclient.Client
 	// FetchBatch is how many items one GetItem asks for; default 100.
 	FetchBatch int
-	// Failpoint, if set, is called with "mid-fetch" between two GetItem batches of one
-	// GetItems call (crash-safety tests kill the process there; see Options.Failpoint).
-	Failpoint func(name string)
 }
 
 // classify maps EWS errors to the engine's.
@@ -303,9 +300,6 @@ func (s *EWSSource) GetItems(ctx context.Context, mailbox string, folder FolderR
 	}
 	out := make([]store.ItemRecord, 0, len(ids))
 	for start := 0; start < len(ids); start += batch {
-		if start > 0 && s.Failpoint != nil {
-			s.Failpoint("mid-fetch")
-		}
 		chunk := ids[start:min(start+batch, len(ids))]
 		req := &ews.GetItemRequest{ItemShape: shape}
 		for _, id := range chunk {
