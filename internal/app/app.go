@@ -115,7 +115,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	engine := syncer.New(st, syncer.Options{LookBack: cfg.LookBack, FullBody: cfg.FullBody, StepBudget: 10 * time.Second,
 		PageSize: cfg.PageSize, FetchBatch: cfg.FetchBatch, Failpoint: cfg.Failpoint})
 	if a.runner, err = jobs.New(jobs.Config{Store: st, Engine: engine, Sources: orgSources{svc, cfg.FetchBatch}, NodeID: cfg.NodeID,
-		Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep}); err != nil {
+		Workers: cfg.Workers, PollInterval: cfg.PollInterval, LeaseTTL: cfg.LeaseTTL, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep}); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -67,7 +67,10 @@ type Config struct {
 	Workers int
 	// PollInterval is how often an up-to-date mailbox is synced again.
 	PollInterval time.Duration
-	PollOnly     bool // no streaming notifications: mailboxes are synced by polling alone
+	// LeaseTTL is how long a mailbox lease lasts without renewal: a dead worker's
+	// mailboxes are taken over within about 1.5 LeaseTTL (default 12 s).
+	LeaseTTL time.Duration
+	PollOnly bool // no streaming notifications: mailboxes are synced by polling alone
 	// LookBack limits the initial sync to the items of the last LookBack.
 	LookBack time.Duration
 	// FullBody stores message bodies, not only their preview.

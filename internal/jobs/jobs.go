@@ -38,10 +38,14 @@ import (
 	"github.com/mailbridge/mailbridge/internal/syncer"
 )
 
-// SyncArgs are a mailbox's sync job.
+// SyncArgs are a mailbox's sync job. Gen is the mailbox's job generation: when a
+// worker dies mid-step, a job of the next generation takes over at once (River would
+// otherwise keep the dead job "running" until its rescuer runs), and the old job, if it
+// ever runs again, finds itself superseded and ends.
 type SyncArgs struct {
 	OrgID  int64 `json:"org_id" river:"unique"`
 	UserID int64 `json:"user_id" river:"unique"`
+	Gen    int64 `json:"gen,omitempty" river:"unique"`
 }
 
 // Kind implements river.JobArgs.
@@ -68,7 +72,9 @@ type Config struct {
 	Workers int
 	// PollInterval is how often an up-to-date mailbox is synced again; default 1 minute.
 	PollInterval time.Duration
-	// LeaseTTL is how long a mailbox lease lasts without renewal; default 20 s.
+	// LeaseTTL is how long a mailbox lease lasts without renewal (it is renewed every
+	// third of it); a dead worker's mailboxes are taken over within about 1.5 LeaseTTL.
+	// Default 12 s.
 	LeaseTTL time.Duration
 	// RescueAfter is how long a job may run before River considers its worker dead and
 	// runs it again; default 30 s. Steps are bounded well below it (the engine's
@@ -89,9 +95,11 @@ type Config struct {
 
 // Runner runs the jobs of one node.
 type Runner struct {
-	cfg    Config
-	client *river.Client[*sql.Tx]
-	log    *slog.Logger
+	cfg        Config
+	client     *river.Client[*sql.Tx]
+	log        *slog.Logger
+	stopRescue context.CancelFunc
+	rescueDone chan struct{}
 }
 
 // driver returns River's driver for the store's database.
@@ -143,7 +151,7 @@ func New(cfg Config) (*Runner, error) {
 		cfg.PollInterval = time.Minute
 	}
 	if cfg.LeaseTTL <= 0 {
-		cfg.LeaseTTL = 20 * time.Second
+		cfg.LeaseTTL = 12 * time.Second
 	}
 	if cfg.RescueAfter <= 0 {
 		cfg.RescueAfter = 30 * time.Second
@@ -190,11 +198,22 @@ func (r *Runner) Start(ctx context.Context) error {
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	r.stopRescue = cancel
+	r.rescueDone = make(chan struct{})
+	go func() {
+		defer close(r.rescueDone)
+		r.rescueLoop(rctx)
+	}()
 	return nil
 }
 
 // Stop stops fetching jobs and waits for the running ones (they snooze where they are).
 func (r *Runner) Stop(ctx context.Context) error {
+	if r.stopRescue != nil {
+		r.stopRescue()
+		<-r.rescueDone
+	}
 	return r.client.Stop(ctx)
 }
 
@@ -209,21 +228,35 @@ var uniqueStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.J
 	rivertype.JobStateRunning, rivertype.JobStateScheduled}
 
 // Enqueue gives each of the organization's mailboxes its sync job, to run now: a
-// mailbox that has one already keeps it, woken if it sleeps.
+// mailbox that has one already keeps it, woken if it sleeps; if it is running, the step
+// runs again as soon as it ends.
 func (r *Runner) Enqueue(ctx context.Context, orgID int64, userIDs []int64) error {
-	refs := make([]store.MailboxRef, len(userIDs))
-	for i, u := range userIDs {
-		refs[i] = store.MailboxRef{OrgID: orgID, UserID: u}
+	mbs, err := r.cfg.Store.ListMailboxes(ctx, orgID)
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue: %w", err)
 	}
-	return r.enqueue(ctx, refs, true)
+	gens := make(map[int64]int64, len(mbs))
+	for _, m := range mbs {
+		gens[m.UserID] = m.JobGen
+	}
+	jobs := make([]SyncArgs, 0, len(userIDs))
+	for _, u := range userIDs {
+		if g, ok := gens[u]; ok {
+			jobs = append(jobs, SyncArgs{OrgID: orgID, UserID: u, Gen: g})
+		}
+	}
+	return r.insert(ctx, jobs, true)
 }
 
-func (r *Runner) enqueue(ctx context.Context, refs []store.MailboxRef, wake bool) error {
-	for start := 0; start < len(refs); start += 500 {
-		chunk := refs[start:min(start+500, len(refs))]
+// insert inserts sync jobs (unique by mailbox and generation). With wake, a job that
+// exists already and sleeps is made available now, and one that runs is asked to run
+// again when its step ends.
+func (r *Runner) insert(ctx context.Context, jobs []SyncArgs, wake bool) error {
+	for start := 0; start < len(jobs); start += 500 {
+		chunk := jobs[start:min(start+500, len(jobs))]
 		params := make([]river.InsertManyParams, len(chunk))
-		for i, m := range chunk {
-			params[i] = river.InsertManyParams{Args: SyncArgs{OrgID: m.OrgID, UserID: m.UserID},
+		for i, a := range chunk {
+			params[i] = river.InsertManyParams{Args: a,
 				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}}
 		}
 		res, err := r.client.InsertMany(ctx, params)
@@ -233,17 +266,60 @@ func (r *Runner) enqueue(ctx context.Context, refs []store.MailboxRef, wake bool
 		if !wake {
 			continue
 		}
-		// A mailbox whose job exists already but sleeps (snoozed until its next poll, or
-		// after an error) gets it now.
-		for _, jr := range res {
-			if jr.UniqueSkippedAsDuplicate && jr.Job != nil && (jr.Job.State == rivertype.JobStateScheduled || jr.Job.State == rivertype.JobStateRetryable) {
+		for i, jr := range res {
+			if !jr.UniqueSkippedAsDuplicate || jr.Job == nil {
+				continue
+			}
+			switch jr.Job.State {
+			case rivertype.JobStateScheduled, rivertype.JobStateRetryable:
 				if _, err := r.client.JobRetry(ctx, jr.Job.ID); err != nil {
 					return fmt.Errorf("jobs: wake job %d: %w", jr.Job.ID, err)
+				}
+			case rivertype.JobStateRunning:
+				if err := r.cfg.Store.RequestWake(ctx, chunk[i].UserID); err != nil {
+					return fmt.Errorf("jobs: wake: %w", err)
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// rescueOrphans gives every mailbox whose worker died mid-step (its lease expired
+// without being released) a job of the next generation.
+func (r *Runner) rescueOrphans(ctx context.Context) error {
+	orphans, err := r.cfg.Store.OrphanedMailboxes(ctx)
+	if err != nil {
+		return err
+	}
+	var jobs []SyncArgs
+	for _, o := range orphans {
+		gen, err := r.cfg.Store.NextJobGen(ctx, o.UserID)
+		if err != nil {
+			return err
+		}
+		jobs = append(jobs, SyncArgs{OrgID: o.OrgID, UserID: o.UserID, Gen: gen})
+	}
+	if len(jobs) > 0 {
+		r.log.Info("taking over mailboxes of a dead worker", "mailboxes", len(jobs))
+	}
+	return r.insert(ctx, jobs, false)
+}
+
+// rescueLoop looks for orphaned mailboxes every half lease, until ctx ends.
+func (r *Runner) rescueLoop(ctx context.Context) {
+	t := time.NewTicker(r.cfg.LeaseTTL / 2)
+	defer t.Stop()
+	for {
+		if err := r.rescueOrphans(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("rescue orphaned mailboxes", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // reconcileWorker gives every active mailbox its job.
@@ -257,5 +333,9 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs
 	if err != nil {
 		return err
 	}
-	return w.r.enqueue(ctx, refs, false)
+	jobs := make([]SyncArgs, len(refs))
+	for i, m := range refs {
+		jobs[i] = SyncArgs{OrgID: m.OrgID, UserID: m.UserID, Gen: m.JobGen}
+	}
+	return w.r.insert(ctx, jobs, false)
 }

@@ -55,6 +55,13 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		}
 	}()
 	owner := w.r.client.ID()
+	if mb, err := cfg.Store.GetMailbox(ctx, args.OrgID, args.UserID); errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	} else if mb.JobGen != args.Gen {
+		return nil // superseded: a job of another generation took over
+	}
 	l, err := cfg.Store.AcquireLease(ctx, args.UserID, owner, cfg.LeaseTTL)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -131,6 +138,10 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		outcome = "ok"
 		status(store.MailboxStatus{Status: "ok"})
 		release()
+		// A notification during the step asks for another one at once.
+		if now, gerr := cfg.Store.GetMailbox(bg, args.OrgID, args.UserID); gerr == nil && now.WakeAt != nil && !now.WakeAt.Before(start.Add(-time.Second)) {
+			return river.JobSnooze(0)
+		}
 		return river.JobSnooze(cfg.PollInterval)
 	case errors.Is(err, syncer.ErrMore):
 		outcome = "more"
@@ -191,3 +202,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		return river.JobSnooze(retryError)
 	}
 }
+
+// NextRetry retries a failed step after a second: errors are handled inside Work (they
+// snooze); what is left (the store unavailable) should not wait River's growing back-off.
+func (w *syncWorker) NextRetry(*river.Job[SyncArgs]) time.Time { return time.Now().Add(time.Second) }

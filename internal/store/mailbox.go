@@ -29,6 +29,11 @@ type Mailbox struct {
 	LastAttemptAt  *time.Time
 	LastSuccessAt  *time.Time
 	Items          int64
+	// JobGen is the generation of the mailbox's sync job: a job of another generation
+	// has been superseded (its worker died and a new job took over).
+	JobGen int64
+	// WakeAt asks for another sync as soon as the running step ends.
+	WakeAt *time.Time
 }
 
 // Errors of the sync engine's leases.
@@ -141,14 +146,14 @@ func (s *Store) SetMailboxState(ctx context.Context, a Actor, orgID, userID int6
 }
 
 const mailboxColumns = `m.user_id, m.org_id, u.email, m.state, m.status, m.status_code, m.status_message, m.hierarchy_state,
-	m.lease_owner, m.lease_token, m.lease_expires_at, m.last_attempt_at, m.last_success_at, m.items`
+	m.lease_owner, m.lease_token, m.lease_expires_at, m.last_attempt_at, m.last_success_at, m.items, m.job_gen, m.wake_at`
 
 func scanMailbox(sc interface{ Scan(...any) error }) (Mailbox, error) {
 	var m Mailbox
-	var exp, att, suc sql.NullTime
+	var exp, att, suc, wake sql.NullTime
 	err := sc.Scan(&m.UserID, &m.OrgID, &m.Email, &m.State, &m.Status, &m.StatusCode, &m.StatusMessage, &m.HierarchyState,
-		&m.LeaseOwner, &m.LeaseToken, &exp, &att, &suc, &m.Items)
-	m.LeaseExpiresAt, m.LastAttemptAt, m.LastSuccessAt = nullTime(exp), nullTime(att), nullTime(suc)
+		&m.LeaseOwner, &m.LeaseToken, &exp, &att, &suc, &m.Items, &m.JobGen, &wake)
+	m.LeaseExpiresAt, m.LastAttemptAt, m.LastSuccessAt, m.WakeAt = nullTime(exp), nullTime(att), nullTime(suc), nullTime(wake)
 	return m, err
 }
 
@@ -309,15 +314,16 @@ func (s *Store) StopMailboxes(ctx context.Context, orgID int64, code, message st
 	return n, wrap("stop mailboxes", err)
 }
 
-// MailboxRef names a mailbox.
+// MailboxRef names a mailbox (and its job generation).
 type MailboxRef struct {
 	OrgID, UserID int64
+	JobGen        int64
 }
 
 // ActiveMailboxes lists every active mailbox of the installation (the job runner makes
 // sure each has its job).
 func (s *Store) ActiveMailboxes(ctx context.Context) ([]MailboxRef, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT org_id, user_id FROM mailboxes WHERE state = 'active' ORDER BY user_id`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT org_id, user_id, job_gen FROM mailboxes WHERE state = 'active' ORDER BY user_id`)
 	if err != nil {
 		return nil, wrap("active mailboxes", err)
 	}
@@ -325,7 +331,7 @@ func (s *Store) ActiveMailboxes(ctx context.Context) ([]MailboxRef, error) {
 	var out []MailboxRef
 	for rows.Next() {
 		var r MailboxRef
-		if err := rows.Scan(&r.OrgID, &r.UserID); err != nil {
+		if err := rows.Scan(&r.OrgID, &r.UserID, &r.JobGen); err != nil {
 			return nil, wrap("active mailboxes", err)
 		}
 		out = append(out, r)
@@ -355,4 +361,39 @@ func (s *Store) MailboxCounts(ctx context.Context) ([]MailboxCount, error) {
 		out = append(out, c)
 	}
 	return out, wrap("mailbox counts", rows.Err())
+}
+
+// NextJobGen starts a new job generation for a mailbox whose worker died, and returns it.
+func (s *Store) NextJobGen(ctx context.Context, userID int64) (int64, error) {
+	var gen int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, s.q(`UPDATE mailboxes SET job_gen = job_gen + 1 WHERE user_id = ? RETURNING job_gen`), userID).Scan(&gen)
+	})
+	return gen, wrap("next job generation", err)
+}
+
+// RequestWake asks for the mailbox to be synced again as soon as its running step ends.
+func (s *Store) RequestWake(ctx context.Context, userID int64) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE mailboxes SET wake_at = ? WHERE user_id = ?`), s.timestamp(), userID)
+	return wrap("request wake", err)
+}
+
+// OrphanedMailboxes lists the active mailboxes whose lease expired without being released:
+// their worker died (or stalled) in the middle of a step.
+func (s *Store) OrphanedMailboxes(ctx context.Context) ([]MailboxRef, error) {
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT org_id, user_id FROM mailboxes
+		WHERE state = 'active' AND lease_owner <> '' AND lease_expires_at < ? ORDER BY user_id`), s.timestamp())
+	if err != nil {
+		return nil, wrap("orphaned mailboxes", err)
+	}
+	defer rows.Close()
+	var out []MailboxRef
+	for rows.Next() {
+		var r MailboxRef
+		if err := rows.Scan(&r.OrgID, &r.UserID); err != nil {
+			return nil, wrap("orphaned mailboxes", err)
+		}
+		out = append(out, r)
+	}
+	return out, wrap("orphaned mailboxes", rows.Err())
 }

@@ -121,7 +121,7 @@ func startWorker(t *testing.T, bin, dsn, failpoint string) *worker {
 	w := &worker{stderr: &lockedBuffer{}, hits: make(chan string, 4), exited: make(chan struct{})}
 	w.cmd = exec.Command(bin, "worker", "--database", dsn, "--workers", "1", "--poll-interval", "1h",
 		"--look-back-days", "400", "--page-size", fmt.Sprint(pageSize), "--fetch-batch", fmt.Sprint(fetchBatch),
-		"--node-id", nodeID, "--allow-private-endpoints", "--log-level", "warn")
+		"--node-id", nodeID, "--lease-ttl", "1500ms", "--allow-private-endpoints", "--log-level", "warn")
 	env := []string{"MAILBRIDGE_MASTER_KEY=" + masterKey}
 	var pr, pw *os.File
 	if failpoint != "" {
