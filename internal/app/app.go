@@ -115,7 +115,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	engine := syncer.New(st, syncer.Options{LookBack: cfg.LookBack, FullBody: cfg.FullBody, StepBudget: 10 * time.Second,
 		PageSize: cfg.PageSize, FetchBatch: cfg.FetchBatch, Failpoint: cfg.Failpoint})
 	if a.runner, err = jobs.New(jobs.Config{Store: st, Engine: engine, Sources: orgSources{svc, cfg.FetchBatch}, NodeID: cfg.NodeID,
-		Workers: cfg.Workers, PollInterval: cfg.PollInterval, LeaseTTL: cfg.LeaseTTL, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep}); err != nil {
+		Workers: cfg.Workers, PollInterval: cfg.PollInterval, LeaseTTL: cfg.LeaseTTL,
+		AccountSlots: cfg.AccountSlots, ServerSlots: cfg.ServerSlots, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep}); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -178,6 +179,11 @@ func (a *App) enqueue(ctx context.Context, orgID int64, userIDs []int64) {
 type orgSources struct {
 	svc        *control.Service
 	fetchBatch int
+}
+
+// ServerKey implements jobs.ServerKeyer: the host of the organization's EWS URL.
+func (o orgSources) ServerKey(ctx context.Context, orgID int64) (string, error) {
+	return o.svc.EWSHost(ctx, orgID)
 }
 
 func (o orgSources) Source(ctx context.Context, orgID int64) (syncer.Source, error) {

@@ -67,6 +67,9 @@ type Config struct {
 	Workers int
 	// PollInterval is how often an up-to-date mailbox is synced again.
 	PollInterval time.Duration
+	// AccountSlots and ServerSlots bound the sync steps running at once, across all
+	// nodes, per service account and per Exchange server (defaults 8 and 64).
+	AccountSlots, ServerSlots int
 	// LeaseTTL is how long a mailbox lease lasts without renewal: a dead worker's
 	// mailboxes are taken over within about 1.5 LeaseTTL (default 12 s).
 	LeaseTTL time.Duration

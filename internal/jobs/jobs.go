@@ -61,6 +61,13 @@ type Sources interface {
 	Source(ctx context.Context, orgID int64) (syncer.Source, error)
 }
 
+// ServerKeyer is implemented by Sources that can tell which Exchange server an
+// organization's mailboxes are on (the host of its EWS URL), so that the steps sent to one
+// server are bounded across organizations too.
+type ServerKeyer interface {
+	ServerKey(ctx context.Context, orgID int64) (string, error)
+}
+
 // Config is what a Runner needs.
 type Config struct {
 	Store   *store.Store
@@ -88,6 +95,15 @@ type Config struct {
 	Logger            *slog.Logger
 	// BeforeWork, if set, is called at the start of each sync job (tests).
 	BeforeWork func(ctx context.Context, args SyncArgs)
+	// AccountSlots bounds the sync steps running at once, across all nodes, for one
+	// organization's service account (each step has up to the engine's FetchConcurrency
+	// requests in flight, so the account's requests stay under Exchange's
+	// EWSMaxConcurrency of 27 with the default 8 × 3); default 8.
+	AccountSlots int
+	// ServerSlots bounds the sync steps running at once, across all nodes and
+	// organizations, against one Exchange server (when Sources is a ServerKeyer);
+	// default 64.
+	ServerSlots int
 	// Observe, if set, hears of every sync step: its outcome ("ok", "more", an error
 	// code, "lease_lost", "cancelled", "busy"), what it did, and how long it took.
 	Observe func(outcome string, st syncer.Stats, d time.Duration)
@@ -152,6 +168,12 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = 12 * time.Second
+	}
+	if cfg.AccountSlots <= 0 {
+		cfg.AccountSlots = 8
+	}
+	if cfg.ServerSlots <= 0 {
+		cfg.ServerSlots = 64
 	}
 	if cfg.RescueAfter <= 0 {
 		cfg.RescueAfter = 30 * time.Second

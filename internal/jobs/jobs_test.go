@@ -2,6 +2,8 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -29,6 +31,7 @@ func (s simSources) Source(context.Context, int64) (syncer.Source, error) {
 
 type fixture struct {
 	st    *store.Store
+	srv   *exchangesim.Server
 	sim   *exchangesim.Simulator
 	src   simSources
 	org   int64
@@ -38,11 +41,15 @@ type fixture struct {
 
 var contosoUsers = []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "dave@contoso.com", "erin@contoso.com", "frank@contoso.com"}
 
-func newFixture(t *testing.T, dsn string) *fixture {
+func newFixture(t *testing.T, dsn string, simOpts ...exchangesim.Options) *fixture {
 	t.Helper()
 	f := &fixture{users: map[string]int64{}, dsn: dsn}
 	var err error
-	if f.sim, err = exchangesim.New(exchangesim.Options{}); err != nil {
+	var so exchangesim.Options
+	if len(simOpts) > 0 {
+		so = simOpts[0]
+	}
+	if f.sim, err = exchangesim.New(so); err != nil {
 		t.Fatal(err)
 	}
 	sctx, cancel := context.WithCancel(ctx)
@@ -57,6 +64,7 @@ func newFixture(t *testing.T, dsn string) *fixture {
 		defer stop()
 		srv.Shutdown(c)
 	})
+	f.srv = srv
 	client, err := ewsclient.New(srv.Info().EWSURL, ewsclient.NTLM("svc-sync@contoso.com", exchangesim.DefaultServicePassword), ewsclient.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -99,10 +107,14 @@ func openStore(t *testing.T, dsn string) *store.Store {
 }
 
 // runner starts a node's job runner over st.
-func (f *fixture) runner(t *testing.T, st *store.Store, node string, before func(context.Context, jobs.SyncArgs)) *jobs.Runner {
+func (f *fixture) runner(t *testing.T, st *store.Store, node string, before func(context.Context, jobs.SyncArgs), accountSlots ...int) *jobs.Runner {
 	t.Helper()
+	slots := 0
+	if len(accountSlots) > 0 {
+		slots = accountSlots[0]
+	}
 	r, err := jobs.New(jobs.Config{Store: st, Engine: syncer.New(st, syncer.Options{PageSize: 50, StepBudget: time.Second}),
-		Sources: f.src, NodeID: node, Workers: 3, PollInterval: time.Hour, BeforeWork: before})
+		Sources: f.src, NodeID: node, Workers: 3, PollInterval: time.Hour, BeforeWork: before, AccountSlots: slots})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,4 +305,58 @@ func TestJobsSeveralNodesShareWork(t *testing.T) {
 	if aJobs.Load() == 0 || bJobs.Load() == 0 {
 		t.Fatalf("node A worked %d jobs, node B %d", aJobs.Load(), bJobs.Load())
 	}
+}
+
+// The service account's concurrency is bounded across nodes: with one slot for the
+// account, two nodes of three workers each never have more than one step's requests in
+// flight (the engine's three concurrent GetItems) for the account, and everything syncs.
+func TestJobsAccountConcurrencyBound(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewDatabase(t)
+	f := newFixture(t, dsn, exchangesim.Options{Throttle: exchangesim.ThrottlePolicy{MaxConcurrency: -1, ChargeTo: exchangesim.ChargeCaller},
+		Faults: exchangesim.Faults{LatencyMS: 30}}) // slow enough that steps overlap
+	stB := openStore(t, dsn)
+	ra := f.runner(t, f.st, "node-a", nil, 1)
+	rb := f.runner(t, stB, "node-b", nil, 1)
+	evA, stopA := ra.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stopA()
+	evB, stopB := rb.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stopB()
+	f.activate(t, ra)
+	waitFor(t, merge(t, evA, evB), "every mailbox synced under the account's bound", func() bool { return equalMaps(f.statuses(t), wantSynced) })
+	resp, err := http.Get(f.srv.Info().AdminURL + "/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state struct {
+		Stats struct {
+			MaxInFlight int `json:"max_in_flight_per_budget"`
+		} `json:"throttle_stats"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	if state.Stats.MaxInFlight > 3 || state.Stats.MaxInFlight < 1 {
+		t.Fatalf("the service account had %d requests in flight, want at most one step's 3", state.Stats.MaxInFlight)
+	}
+}
+
+// merge passes the events of several channels on one, until the test ends.
+func merge(t *testing.T, chs ...<-chan *river.Event) <-chan *river.Event {
+	out := make(chan *river.Event)
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	for _, ch := range chs {
+		go func() {
+			for e := range ch {
+				select {
+				case out <- e:
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	return out
 }

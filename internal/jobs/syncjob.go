@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"time"
 
@@ -100,6 +102,30 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		release()
 		return river.JobSnooze(cfg.PollInterval)
 	}
+	// Hold a slot of the service account's bound, and of the server's, for the step.
+	sl := &slots{st: cfg.Store, owner: fmt.Sprintf("%s/%d", owner, job.ID), ttl: cfg.LeaseTTL}
+	defer func() {
+		rctx, cancel := context.WithTimeout(bg, 5*time.Second)
+		defer cancel()
+		sl.release(rctx)
+	}()
+	err = sl.acquire(ctx, fmt.Sprintf("slot:account:%d:", args.OrgID), cfg.AccountSlots)
+	if err == nil {
+		if keyer, ok := cfg.Sources.(ServerKeyer); ok {
+			if key, kerr := keyer.ServerKey(ctx, args.OrgID); kerr == nil && key != "" {
+				err = sl.acquire(ctx, "slot:server:"+key+":", cfg.ServerSlots)
+			}
+		}
+	}
+	if errors.Is(err, errNoSlot) {
+		outcome = "waiting"
+		release()
+		return river.JobSnooze(time.Second + rand.N(time.Second))
+	}
+	if err != nil {
+		release()
+		return err
+	}
 	if mb.Status != "syncing" {
 		status(store.MailboxStatus{Status: "syncing"})
 	}
@@ -118,6 +144,10 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			case <-t.C:
 				nl, err := cfg.Store.RenewLease(sctx, l, cfg.LeaseTTL)
 				if errors.Is(err, store.ErrLeaseLost) {
+					cancel(store.ErrLeaseLost)
+					return
+				}
+				if serr := sl.renew(sctx); errors.Is(serr, store.ErrLeaseLost) {
 					cancel(store.ErrLeaseLost)
 					return
 				}
