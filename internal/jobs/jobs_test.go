@@ -65,7 +65,9 @@ func newFixture(t *testing.T, dsn string, simOpts ...exchangesim.Options) *fixtu
 		srv.Shutdown(c)
 	})
 	f.srv = srv
-	client, err := ewsclient.New(srv.Info().EWSURL, ewsclient.NTLM("svc-sync@contoso.com", exchangesim.DefaultServicePassword), ewsclient.Options{})
+	// Short retry delays: the throttling tests inject many ErrorServerBusy answers.
+	client, err := ewsclient.New(srv.Info().EWSURL, ewsclient.NTLM("svc-sync@contoso.com", exchangesim.DefaultServicePassword),
+		ewsclient.Options{RetryBaseDelay: 5 * time.Millisecond, MaxRetryWait: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,4 +361,85 @@ func merge(t *testing.T, chs ...<-chan *river.Event) <-chan *river.Event {
 		}()
 	}
 	return out
+}
+
+// Lifecycle through the jobs: a user taken out of the impersonation scope, a mailbox
+// deleted on Exchange, a user added to the organization later, and a throttling storm —
+// each ends in the status it should, and the others keep syncing.
+func TestJobsMailboxLifecycle(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "mb.db"), exchangesim.Options{
+		Faults: exchangesim.Faults{ErrorRate: map[string]float64{"GetItem": 0.3, "SyncFolderItems": 0.3}, ErrorCode: "ErrorServerBusy", BackOffMS: 20}})
+	r := f.runner(t, f.st, "node-a", nil)
+	events, stop := r.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stop()
+	f.activate(t, r)
+	// A throttling storm (30 % of GetItem and SyncFolderItems answered ErrorServerBusy):
+	// everyone still syncs, with the same result as without it.
+	began := time.Now()
+	waitFor(t, events, "every mailbox synced through the storm", func() bool { return equalMaps(f.statuses(t), wantSynced) })
+	t.Logf("storm: %v", time.Since(began))
+	aliceItems := f.items(t, "alice@contoso.com")
+
+	w := f.sim.World()
+	if err := w.RemoveScopeMembers("Sales", "carol@contoso.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.RemoveUser("dave@contoso.com"); err != nil {
+		t.Fatal(err)
+	}
+	newUser, err := f.st.AddUsers(ctx, store.System, f.org, "manual", []store.NewUser{{Email: "room-atlas@contoso.com"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := f.st.CreateMailboxes(ctx, store.System, f.org)
+	if err != nil || len(created) != 1 || created[0] != newUser.Added[0].ID {
+		t.Fatalf("joiner's mailbox: %v %v", created, err)
+	}
+	all := []int64{}
+	for _, id := range f.users {
+		all = append(all, id)
+	}
+	if err := r.Enqueue(ctx, f.org, append(all, created...)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"alice@contoso.com": "active/ok/", "erin@contoso.com": "active/ok/", "room-atlas@contoso.com": "active/ok/",
+		"carol@contoso.com": "active/error/impersonation_denied", "dave@contoso.com": "active/error/no_mailbox",
+		"bob@contoso.com": "active/error/impersonation_denied", "frank@contoso.com": "active/error/no_mailbox",
+	}
+	began = time.Now()
+	waitFor(t, events, "the lifecycle statuses", func() bool { return equalMaps(f.statuses(t), want) })
+	t.Logf("lifecycle: %v", time.Since(began))
+	// Alice kept syncing, untouched; carol's items stay stored until an admin removes her.
+	if got := f.items(t, "alice@contoso.com"); got != aliceItems {
+		t.Fatalf("alice has %d items, had %d", got, aliceItems)
+	}
+	if f.items(t, "carol@contoso.com") == 0 {
+		t.Fatal("carol's stored items vanished when she left the scope")
+	}
+}
+
+func (f *fixture) items(t *testing.T, user string) int {
+	t.Helper()
+	var id int64
+	for _, m := range mustList(t, f) {
+		if m.Email == user {
+			id = m.UserID
+		}
+	}
+	its, err := f.st.ListItems(ctx, f.org, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(its)
+}
+
+func mustList(t *testing.T, f *fixture) []store.Mailbox {
+	t.Helper()
+	mbs, err := f.st.ListMailboxes(ctx, f.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mbs
 }
