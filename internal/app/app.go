@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		PageSize: cfg.PageSize, FetchBatch: cfg.FetchBatch, Failpoint: cfg.Failpoint})
 	if a.runner, err = jobs.New(jobs.Config{Store: st, Engine: engine, Sources: orgSources{svc, cfg.FetchBatch}, NodeID: cfg.NodeID,
 		Workers: cfg.Workers, PollInterval: cfg.PollInterval, LeaseTTL: cfg.LeaseTTL,
-		AccountSlots: cfg.AccountSlots, ServerSlots: cfg.ServerSlots, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep}); err != nil {
+		AccountSlots: cfg.AccountSlots, ServerSlots: cfg.ServerSlots, Recheck: svc.RecheckAccess, RecheckInterval: cfg.RecheckInterval, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep}); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -67,6 +67,9 @@ type Config struct {
 	Workers int
 	// PollInterval is how often an up-to-date mailbox is synced again.
 	PollInterval time.Duration
+	// RecheckInterval is how often every organization's access is re-checked (default 6
+	// hours).
+	RecheckInterval time.Duration
 	// AccountSlots and ServerSlots bound the sync steps running at once, across all
 	// nodes, per service account and per Exchange server (defaults 8 and 64).
 	AccountSlots, ServerSlots int

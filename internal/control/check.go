@@ -130,3 +130,23 @@ func (s *Service) GetCheckRun(ctx context.Context, p Principal, orgID, runID int
 	}
 	return s.st.GetCheckRun(ctx, orgID, runID)
 }
+
+// scheduledCheck is the principal of the periodic re-checks.
+var scheduledCheck = Principal{Kind: Operator, Label: "scheduled check"}
+
+// RecheckAccess re-checks an organization's saved configuration against all its users,
+// as the check button does (the run is kept as history and the users' statuses are
+// updated): the periodic monitoring of access. An organization without a saved
+// configuration is skipped.
+func (s *Service) RecheckAccess(ctx context.Context, orgID int64) error {
+	c, err := s.st.GetEmailConfig(ctx, orgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.RunCheck(ctx, scheduledCheck, orgID, EmailConfigInput{AccessType: c.AccessType, AccountLogon: c.AccountLogon,
+		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod}, nil)
+	return err
+}

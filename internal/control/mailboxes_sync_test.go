@@ -52,3 +52,34 @@ func TestJoinersAreSynced(t *testing.T) {
 	}
 	_ = store.System
 }
+
+// The scheduled re-check runs the check with the saved configuration, keeps it as
+// history and updates the users' statuses; an organization without a configuration is
+// skipped.
+func TestRecheckAccess(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com", "bob@contoso.com")
+	if err := e.Service.RecheckAccess(ctx, org); err != nil {
+		t.Fatalf("without a configuration: %v", err)
+	}
+	if runs, _ := e.Service.ListCheckRuns(ctx, e.Operator, org, 10); len(runs) != 0 {
+		t.Fatalf("a check ran without a configuration: %+v", runs)
+	}
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, controltest.ContosoConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Service.RecheckAccess(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := e.Service.ListCheckRuns(ctx, e.Operator, org, 10)
+	if len(runs) != 1 || runs[0].StartedBy != "scheduled check" || runs[0].State != "done" {
+		t.Fatalf("runs %+v", runs)
+	}
+	users, _ := e.Service.ListUsers(ctx, e.Operator, org)
+	for _, u := range users {
+		if u.Status == "unchecked" {
+			t.Fatalf("%s not checked", u.Email)
+		}
+	}
+}

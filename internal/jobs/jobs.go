@@ -51,6 +51,19 @@ type SyncArgs struct {
 // Kind implements river.JobArgs.
 func (SyncArgs) Kind() string { return "sync_mailbox" }
 
+// recheckArgs are the periodic re-check of every organization's access: it enqueues one
+// recheckOrgArgs job per organization.
+type recheckArgs struct{}
+
+func (recheckArgs) Kind() string { return "recheck_access" }
+
+// recheckOrgArgs re-check one organization's access.
+type recheckOrgArgs struct {
+	OrgID int64 `json:"org_id" river:"unique"`
+}
+
+func (recheckOrgArgs) Kind() string { return "recheck_org_access" }
+
 // reconcileArgs are the periodic job that gives every active mailbox its job.
 type reconcileArgs struct{}
 
@@ -104,6 +117,12 @@ type Config struct {
 	// organizations, against one Exchange server (when Sources is a ServerKeyer);
 	// default 64.
 	ServerSlots int
+	// Recheck, if set, re-checks an organization's access, as the admin's check button
+	// does (results kept as history, users' statuses updated); every organization is
+	// re-checked every RecheckInterval (default 6 hours), each in a job of its own that
+	// holds the lease "recheck:org:<id>" while it runs.
+	Recheck         func(ctx context.Context, orgID int64) error
+	RecheckInterval time.Duration
 	// Observe, if set, hears of every sync step: its outcome ("ok", "more", an error
 	// code, "lease_lost", "cancelled", "busy"), what it did, and how long it took.
 	Observe func(outcome string, st syncer.Stats, d time.Duration)
@@ -169,6 +188,9 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = 12 * time.Second
 	}
+	if cfg.RecheckInterval <= 0 {
+		cfg.RecheckInterval = 6 * time.Hour
+	}
 	if cfg.AccountSlots <= 0 {
 		cfg.AccountSlots = 8
 	}
@@ -195,6 +217,18 @@ func New(cfg Config) (*Runner, error) {
 	if err := river.AddWorkerSafely(workers, &reconcileWorker{r: r}); err != nil {
 		return nil, err
 	}
+	if err := river.AddWorkerSafely(workers, &recheckWorker{r: r}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &recheckOrgWorker{r: r}); err != nil {
+		return nil, err
+	}
+	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+	if cfg.Recheck != nil {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.RecheckInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return recheckArgs{}, nil }, nil))
+	}
 	client, err := river.NewClient(driver(cfg.Store), &river.Config{
 		ID:                   cfg.NodeID,
 		Logger:               cfg.Logger.With("component", "river"),
@@ -205,8 +239,7 @@ func New(cfg Config) (*Runner, error) {
 		FetchPollInterval:    cfg.FetchPollInterval,
 		FetchCooldown:        min(cfg.FetchPollInterval, 100*time.Millisecond),
 		MaxAttempts:          25,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+		PeriodicJobs:         periodic,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)

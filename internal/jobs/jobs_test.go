@@ -443,3 +443,43 @@ func mustList(t *testing.T, f *fixture) []store.Mailbox {
 	}
 	return mbs
 }
+
+// The periodic re-check runs the access check of every organization, one job each.
+func TestJobsRecheck(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "mb.db"))
+	other, err := f.st.CreateOrganization(ctx, store.System, "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := make(chan int64, 4)
+	r, err := jobs.New(jobs.Config{Store: f.st, Engine: syncer.New(f.st, syncer.Options{}), Sources: f.src, Workers: 2,
+		Recheck: func(_ context.Context, org int64) error { checked <- org; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r.Stop(c)
+	})
+	if err := r.EnqueueRechecks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]bool{}
+	deadline := time.After(60 * time.Second)
+	for len(got) < 2 {
+		select {
+		case org := <-checked:
+			got[org] = true
+		case <-deadline:
+			t.Fatalf("re-checked %v", got)
+		}
+	}
+	if !got[f.org] || !got[other.ID] {
+		t.Fatalf("re-checked %v, want %d and %d", got, f.org, other.ID)
+	}
+}
