@@ -48,6 +48,7 @@ test-go:
 
 fuzz: ## run each fuzz target for a short fixed time
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./internal/ews
+	$(GO) test -run '^$$' -fuzz '^FuzzFastDecode$$' -fuzztime $(FUZZTIME) ./internal/ews
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePOXRequest$$' -fuzztime 5s ./internal/autodiscover
 	$(GO) test -run '^$$' -fuzz '^FuzzNTLMAuthenticate$$' -fuzztime 5s ./internal/httpauth
 

@@ -7,6 +7,11 @@
 // (see Decoder), so a document that binds the messages namespace to "foo:" decodes the
 // same as one that uses "m:". Elements in an unexpected namespace do not match.
 //
+// GetItem and SyncFolderItems responses carry hundreds of items, so they have
+// hand-written codecs, checked against encoding/xml on random values: fastxml.go writes
+// the bytes encoding/xml writes, and fastdecode.go decodes any document it accepts to
+// the values encoding/xml gives, leaving the others to encoding/xml.
+//
 // There is one file per operation (getfolder.go, syncfolderitems.go, …); the client and
 // server packages use the same file names.
 package ews

@@ -178,7 +178,18 @@ func (d *Decoder) expectEnd() error {
 // DecodeResponse reads a response envelope whose body is the element name (for example
 // "GetFolderResponse") and decodes it into body. A SOAP fault is returned as a
 // *ResponseError with Fault set. The ServerVersionInfo header is returned when present.
+//
+// A zero *GetItemResponse or *SyncFolderItemsResponse body is decoded by a faster path
+// to the same value (see fastdecode.go); r is then read to its end first.
 func DecodeResponse(r io.Reader, name string, body any) (*ServerVersionInfo, error) {
+	if fb, ok := body.(xmlResponseReader); ok && fb.fastDecodable() {
+		return decodeResponseBuffered(r, name, fb)
+	}
+	return decodeResponse(r, name, body)
+}
+
+// decodeResponse is DecodeResponse through encoding/xml.
+func decodeResponse(r io.Reader, name string, body any) (*ServerVersionInfo, error) {
 	d := NewDecoder(r)
 	start, err := d.nextStart()
 	if err != nil {

@@ -62,10 +62,12 @@ type itemField struct {
 
 // itemCodec writes one Item field, or nothing when it is zero (unset): appendXML for the
 // fast path (see fastxml.go), encode through an xml.Encoder. Both write what encoding/xml
-// writes for the field's value.
+// writes for the field's value. read reads the field's element on the fast decoding path
+// (see fastdecode.go), as encoding/xml decodes it.
 type itemCodec struct {
 	appendXML func(b []byte, it *Item, name string) []byte
 	encode    func(e *xml.Encoder, it *Item, start xml.StartElement) error
+	read      func(d *xmlReader, it *Item)
 }
 
 func stringCodec(field func(*Item) *string) itemCodec {
@@ -79,6 +81,7 @@ func stringCodec(field func(*Item) *string) itemCodec {
 			}
 			return nil
 		},
+		read: func(d *xmlReader, it *Item) { *field(it) = d.textString() },
 	}
 }
 
@@ -93,6 +96,7 @@ func boolCodec(field func(*Item) **bool) itemCodec {
 			}
 			return nil
 		},
+		read: func(d *xmlReader, it *Item) { readBool(d, field(it)) },
 	}
 }
 
@@ -107,6 +111,7 @@ func intCodec(field func(*Item) **int) itemCodec {
 			}
 			return nil
 		},
+		read: func(d *xmlReader, it *Item) { readInt(d, field(it)) },
 	}
 }
 
@@ -118,6 +123,7 @@ func dateCodec(field func(*Item) *DateTime) itemCodec {
 		encode: func(e *xml.Encoder, it *Item, start xml.StartElement) error {
 			return field(it).MarshalXML(e, start)
 		},
+		read: func(d *xmlReader, it *Item) { field(it).readXMLElement(d) },
 	}
 }
 
@@ -125,6 +131,7 @@ func dateCodec(field func(*Item) *DateTime) itemCodec {
 func structCodec[T any, P interface {
 	*T
 	appendXMLElement(b []byte, name string) []byte
+	readXMLElement(d *xmlReader)
 }](field func(*Item) **T) itemCodec {
 	return itemCodec{
 		appendXML: func(b []byte, it *Item, name string) []byte {
@@ -136,6 +143,7 @@ func structCodec[T any, P interface {
 			}
 			return nil
 		},
+		read: func(d *xmlReader, it *Item) { readPtr[T, P](d, field(it)) },
 	}
 }
 
@@ -151,6 +159,10 @@ var extendedPropertiesCodec = itemCodec{
 			return e.EncodeElement(it.ExtendedProperties, start)
 		}
 		return nil
+	},
+	read: func(d *xmlReader, it *Item) {
+		it.ExtendedProperties = append(it.ExtendedProperties, ExtendedProperty{})
+		it.ExtendedProperties[len(it.ExtendedProperties)-1].readXMLElement(d)
 	},
 }
 
