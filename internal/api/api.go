@@ -84,6 +84,7 @@ var routes = []route{
 	{"GET", Prefix + "/orgs/{org}/mailboxes", anyToken, (*Handler).listMailboxes},
 	{"GET", Prefix + "/orgs/{org}/mailboxes/summary", anyToken, (*Handler).mailboxSummary},
 	{"GET", Prefix + "/orgs/{org}/mailboxes/{user}", anyToken, (*Handler).getMailbox},
+	{"GET", Prefix + "/orgs/{org}/mailboxes/{user}/history", anyToken, (*Handler).mailboxHistory},
 	{"POST", Prefix + "/orgs/{org}/mailboxes/{user}/pause", anyToken, (*Handler).pauseMailbox},
 	{"POST", Prefix + "/orgs/{org}/mailboxes/{user}/resume", anyToken, (*Handler).resumeMailbox},
 

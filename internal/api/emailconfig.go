@@ -21,6 +21,7 @@ type emailConfigJSON struct {
 	HasPassword       bool                       `json:"has_password"`
 	EWSURL            string                     `json:"ews_url"`
 	AuthMethod        string                     `json:"auth_method"`
+	SyncFolders       []string                   `json:"sync_folders"`
 	AutodiscoverTrail *autodiscoverclient.Result `json:"autodiscover_trail"`
 	Version           int64                      `json:"version"`
 	UpdatedAt         *time.Time                 `json:"updated_at"`
@@ -29,7 +30,7 @@ type emailConfigJSON struct {
 
 func emailConfigView(v control.EmailConfigView) emailConfigJSON {
 	out := emailConfigJSON{Exists: v.Exists, AccessType: v.AccessType, AccessTypeLabel: control.AccessTypeLabel(v.AccessType),
-		AccountLogon: v.AccountLogon, HasPassword: v.HasPassword, EWSURL: v.EWSURL, AuthMethod: v.AuthMethod,
+		AccountLogon: v.AccountLogon, HasPassword: v.HasPassword, EWSURL: v.EWSURL, AuthMethod: v.AuthMethod, SyncFolders: nonNil(v.SyncFolders),
 		AutodiscoverTrail: v.Trail, Version: v.Version, UpdatedBy: v.UpdatedBy}
 	if v.Exists {
 		out.UpdatedAt = utcPtr(&v.UpdatedAt)
@@ -48,6 +49,8 @@ type emailConfigInput struct {
 	BaseVersion int64  `json:"base_version"`
 	// AutodiscoverTrail is a discover result to keep with the configuration.
 	AutodiscoverTrail json.RawMessage `json:"autodiscover_trail"`
+	// SyncFolders: missing or null keeps the saved selection; [] is refused.
+	SyncFolders []string `json:"sync_folders"`
 }
 
 func (h *Handler) getEmailConfig(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -73,7 +76,7 @@ func (h *Handler) saveEmailConfig(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	v, err := h.svc.SaveEmailConfig(r.Context(), c.p, c.org.ID, control.EmailConfigInput{
 		AccessType: in.AccessType, AccountLogon: in.AccountLogon, Password: in.Password, EWSURL: in.EWSURL,
-		AuthMethod: in.AuthMethod, BaseVersion: in.BaseVersion, Trail: trail,
+		AuthMethod: in.AuthMethod, BaseVersion: in.BaseVersion, Trail: trail, SyncFolders: in.SyncFolders,
 	})
 	if err != nil {
 		return err

@@ -130,3 +130,32 @@ func (h *Handler) setMailboxState(w http.ResponseWriter, r *http.Request, c *cal
 	writeJSON(w, http.StatusOK, mailboxView(m))
 	return nil
 }
+
+// statusChangeJSON is one change of a mailbox's state or status.
+type statusChangeJSON struct {
+	At            time.Time `json:"at"`
+	State         string    `json:"state"`
+	Status        string    `json:"status"`
+	StatusCode    string    `json:"status_code"`
+	StatusMessage string    `json:"status_message"`
+	Meaning       string    `json:"meaning"`
+}
+
+func (h *Handler) mailboxHistory(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, err := pathID(r, "user")
+	if err != nil {
+		return err
+	}
+	hist, err := h.svc.MailboxHistory(r.Context(), c.p, c.org.ID, id)
+	if err != nil {
+		return err
+	}
+	out := make([]statusChangeJSON, len(hist))
+	for i, s := range hist {
+		out[i] = statusChangeJSON{At: s.At.UTC(), State: s.State, Status: s.Status, StatusCode: s.Code, StatusMessage: s.Message, Meaning: s.Meaning}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		History []statusChangeJSON `json:"history"`
+	}{out})
+	return nil
+}

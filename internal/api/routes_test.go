@@ -244,6 +244,13 @@ func TestEveryRoute(t *testing.T) {
 	if mb.State != "active" {
 		t.Fatalf("resumed: %+v", mb)
 	}
+	var hist struct {
+		History []struct{ State, Status string } `json:"history"`
+	}
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/mailboxes/{user}/history", mbID, nil).want(t, 200).decode(t, &hist)
+	if len(hist.History) != 3 || hist.History[0].State != "active" || hist.History[1].State != "paused" || hist.History[2].Status != "pending" {
+		t.Fatalf("history: %+v", hist)
+	}
 
 	// The audit log, a page at a time.
 	var page struct {

@@ -186,6 +186,13 @@ func (o orgSources) ServerKey(ctx context.Context, orgID int64) (string, error) 
 	return o.svc.EWSHost(ctx, orgID)
 }
 
+// Folders implements jobs.Sources: the folders of the organization's saved
+// configuration.
+func (o orgSources) Folders(ctx context.Context, orgID int64) (syncer.Folders, error) {
+	return o.svc.SyncFolders(ctx, orgID)
+}
+
+// Source implements jobs.Sources: EWS with the organization's saved configuration.
 func (o orgSources) Source(ctx context.Context, orgID int64) (syncer.Source, error) {
 	c, err := o.svc.EWSClient(ctx, orgID)
 	if err != nil {

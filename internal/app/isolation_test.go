@@ -73,6 +73,9 @@ type snapshot struct {
 	Admins []store.Account
 	Tokens []store.APIToken
 	AuditN int
+	// MailboxStates are the mailboxes' states (their statuses move as the demo's
+	// workers sync them).
+	MailboxStates map[int64]string
 }
 
 func takeSnapshot(t *testing.T, d *app.Demo, op control.Principal, org int64) snapshot {
@@ -91,6 +94,11 @@ func takeSnapshot(t *testing.T, d *app.Demo, op control.Principal, org int64) sn
 	s.Tokens, _ = svc.ListAPITokens(ctx, op, org)
 	audit, _ := svc.Audit(ctx, op, org, 0, 1000)
 	s.AuditN = len(audit)
+	mbs, _ := svc.ListMailboxes(ctx, op, org, control.MailboxFilter{})
+	s.MailboxStates = map[int64]string{}
+	for _, m := range mbs {
+		s.MailboxStates[m.UserID] = m.State
+	}
 	for i := range s.Tokens {
 		s.Tokens[i].LastUsedAt = nil // using one's own token is not a change
 	}
@@ -118,11 +126,13 @@ func TestTenantIsolation(t *testing.T) {
 
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	tried := 0
+	covered := map[string]bool{}
 	for _, route := range d.App.Routes() {
 		method, pattern, _ := strings.Cut(route, " ")
 		if !strings.Contains(pattern, "{org}") {
 			continue
 		}
+		covered[route] = true
 		ids := func(org tenant, objects tenant) string {
 			return wildcard.ReplaceAllStringFunc(pattern, func(w string) string {
 				switch w {
@@ -167,6 +177,15 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	if tried < 20 {
 		t.Fatalf("only %d foreign requests tried: are the routes registered?", tried)
+	}
+	for _, route := range []string{"GET /orgs/{org}/mailboxes/{user}", "POST /orgs/{org}/mailboxes/{user}/pause",
+		"GET /api/v1/orgs/{org}/mailboxes/{user}", "GET /api/v1/orgs/{org}/mailboxes/{user}/history"} {
+		if !covered[route] {
+			t.Errorf("route %s was not tried: is it registered under another pattern?", route)
+		}
+	}
+	if len(before.MailboxStates) == 0 {
+		t.Fatal("organization B has no mailbox: its mailbox routes were not really tried")
 	}
 	if after := takeSnapshot(t, d, op, b.org); !reflect.DeepEqual(before, after) {
 		t.Fatalf("organization B changed:\nbefore %+v\nafter  %+v", before, after)

@@ -45,6 +45,13 @@ func TestSaveActivatesSync(t *testing.T) {
 			if aliceItems == 0 {
 				t.Fatal("alice is synced with no items")
 			}
+			// The step's outcome reaches the metrics when its job returns, just after the
+			// status is stored.
+			for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
+				if _, body := get(t, d.URL+"/metrics"); strings.Contains(body, `mailbridge_sync_steps_total{outcome="ok"}`) {
+					break
+				}
+			}
 			checkMetrics(t, d)
 			return
 		}

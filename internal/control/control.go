@@ -147,9 +147,10 @@ type Config struct {
 	Now func() time.Time
 	// OnActivate, when not nil, hears of mailboxes that became active (synced): new
 	// ones and renewed ones after a save of the Email Configuration or ActivateSync, and
-	// one resumed by an admin. It is called after the change is committed, with the
-	// request's context, and must not block for long (enqueue the jobs and return): the
-	// sync engine's job runner hooks in here.
+	// one resumed by an admin; and of every other active mailbox when a save changed the
+	// folders synced, so that the change applies at once. It is called after the change
+	// is committed, with the request's context, and must not block for long (enqueue the
+	// jobs and return): the sync engine's job runner hooks in here.
 	OnActivate func(ctx context.Context, orgID int64, userIDs []int64)
 	// EWSObserver, if not nil, hears of the sync engine's EWS requests (metrics).
 	EWSObserver ewsclient.Observer

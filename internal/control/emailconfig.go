@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/netguard"
 	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/syncer"
 )
 
 // AccessType is a way of reaching an organization's mailboxes.
@@ -46,6 +48,22 @@ func AccessTypeLabel(v string) string {
 	return v
 }
 
+// SyncFolderChoice is a folder an organization may choose to sync (syncer.Folders).
+type SyncFolderChoice struct {
+	Value string // its name, stored and sent in forms and by the API
+	Label string // shown to admins
+}
+
+// SyncFolderChoices are the folders on offer, in the order forms show them; every one is
+// synced unless the configuration says otherwise.
+var SyncFolderChoices = []SyncFolderChoice{
+	{Value: "inbox", Label: "Inbox"},
+	{Value: "inbox_subfolders", Label: "Inbox subfolders"},
+	{Value: "sentitems", Label: "Sent Items"},
+	{Value: "calendar", Label: "Calendar"},
+	{Value: "contacts", Label: "Contacts"},
+}
+
 // EmailConfigView is an organization's email configuration as admins see it: without
 // the password, which is never shown or returned once saved.
 type EmailConfigView struct {
@@ -55,6 +73,9 @@ type EmailConfigView struct {
 	HasPassword  bool
 	EWSURL       string
 	AuthMethod   string
+	// SyncFolders are the folders its mailboxes sync (names of SyncFolderChoices, in
+	// their order); every folder when nothing was saved yet.
+	SyncFolders []string
 	// Trail is the last magic-wand run saved with the configuration, if any.
 	Trail     *autodiscoverclient.Result
 	Version   int64
@@ -75,6 +96,11 @@ type EmailConfigInput struct {
 	BaseVersion int64
 	// Trail is the magic wand's result to keep with the configuration (may be nil).
 	Trail *autodiscoverclient.Result
+	// SyncFolders are the folders to sync (names of SyncFolderChoices); nil keeps the
+	// saved selection (every folder for a new configuration), an empty list is an error.
+	// A folder taken out of the selection is deleted from the store (each item reported
+	// deleted in the change feed); one put back is synced again from scratch.
+	SyncFolders []string
 }
 
 // GetEmailConfig returns an organization's email configuration, without its password.
@@ -87,13 +113,17 @@ func (s *Service) GetEmailConfig(ctx context.Context, p Principal, orgID int64) 
 	}
 	c, err := s.st.GetEmailConfig(ctx, orgID)
 	if errors.Is(err, store.ErrNotFound) {
-		return EmailConfigView{AccessType: AccessExchangeImpersonation, AuthMethod: string(checker.AuthNTLM)}, nil
+		return EmailConfigView{AccessType: AccessExchangeImpersonation, AuthMethod: string(checker.AuthNTLM), SyncFolders: syncer.AllFolders.Names()}, nil
 	}
 	if err != nil {
 		return EmailConfigView{}, err
 	}
+	folders, err := syncer.ParseFolderList(c.SyncFolders)
+	if err != nil {
+		return EmailConfigView{}, fmt.Errorf("control: the saved folder selection: %w", err)
+	}
 	v := EmailConfigView{Exists: true, AccessType: c.AccessType, AccountLogon: c.AccountLogon, HasPassword: len(c.PasswordSealed) > 0,
-		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod, Version: c.Version, UpdatedAt: c.UpdatedAt, UpdatedBy: c.UpdatedBy}
+		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod, SyncFolders: folders.Names(), Version: c.Version, UpdatedAt: c.UpdatedAt, UpdatedBy: c.UpdatedBy}
 	if c.AutodiscoverTrail != "" {
 		var r autodiscoverclient.Result
 		if json.Unmarshal([]byte(c.AutodiscoverTrail), &r) == nil {
@@ -175,6 +205,31 @@ func (s *Service) validate(in EmailConfigInput, hasSaved, needURL bool) (resolve
 	return rc, nil
 }
 
+// parseSyncFolders reads a folder selection (nil: none given, 0), or says what is wrong
+// with it.
+func parseSyncFolders(names []string) (syncer.Folders, string) {
+	if names == nil {
+		return 0, ""
+	}
+	f, err := syncer.ParseFolders(names)
+	switch {
+	case err != nil:
+		return 0, "Choose folders among " + syncFolderList() + "."
+	case f == 0:
+		return 0, "Choose at least one folder to sync."
+	}
+	return f, ""
+}
+
+// syncFolderList names the folders on offer: "inbox (Inbox), …".
+func syncFolderList() string {
+	parts := make([]string, len(SyncFolderChoices))
+	for i, c := range SyncFolderChoices {
+		parts[i] = c.Value + " (" + c.Label + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // describeURLError turns a URL validation error into a sentence for an admin.
 func describeURLError(err error) string {
 	msg := err.Error()
@@ -242,10 +297,20 @@ func (s *Service) SaveEmailConfig(ctx context.Context, p Principal, orgID int64,
 		return EmailConfigView{}, err
 	}
 	rc, ie := s.validate(in, len(saved.PasswordSealed) > 0, true)
+	folders, msg := parseSyncFolders(in.SyncFolders)
+	if msg != "" {
+		if ie == nil {
+			ie = inputErr()
+		}
+		ie.Fields["sync_folders"] = msg
+	}
 	if ie != nil {
 		return EmailConfigView{}, ie
 	}
 	c := store.EmailConfig{OrgID: orgID, AccessType: rc.accessType, AccountLogon: rc.logon, EWSURL: rc.ewsURL, AuthMethod: string(rc.auth)}
+	if folders != 0 {
+		c.SyncFolders = folders.String() // otherwise the saved selection stays
+	}
 	if in.Password != "" {
 		if c.PasswordSealed, err = s.cfg.Sealer.Seal([]byte(in.Password), passwordAAD(orgID)); err != nil {
 			return EmailConfigView{}, err
@@ -264,7 +329,8 @@ func (s *Service) SaveEmailConfig(ctx context.Context, p Principal, orgID int64,
 	if p.Kind == Operator || p.Kind == OrgAdmin {
 		accountID = p.AccountID
 	}
-	if _, err := s.st.SaveEmailConfig(ctx, p.actor(), accountID, c, in.BaseVersion); err != nil {
+	after, err := s.st.SaveEmailConfig(ctx, p.actor(), accountID, c, in.BaseVersion)
+	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return EmailConfigView{}, inputErr("version", "Someone else saved this configuration meanwhile. Reload the page to see their changes, then save again.")
 		}
@@ -272,10 +338,39 @@ func (s *Service) SaveEmailConfig(ctx context.Context, p Principal, orgID int64,
 	}
 	// Saved credentials are what sync runs on: every user's mailbox is synced from now
 	// on, and those stopped after an access error are renewed.
-	if _, err := s.activate(ctx, p, orgID); err != nil {
+	activated, err := s.activate(ctx, p, orgID)
+	if err != nil {
 		return EmailConfigView{}, fmt.Errorf("control: the configuration was saved, but sync was not activated: %w", err)
 	}
+	// Another folder selection applies at once: the other active mailboxes sync now.
+	if saved.Version != 0 && after.SyncFolders != saved.SyncFolders {
+		if err := s.wakeActive(ctx, orgID, activated); err != nil {
+			return EmailConfigView{}, fmt.Errorf("control: the configuration was saved, but its folders apply at the next poll: %w", err)
+		}
+	}
 	return s.GetEmailConfig(ctx, p, orgID)
+}
+
+// wakeActive tells Config.OnActivate of the organization's active mailboxes, except
+// those it heard of already.
+func (s *Service) wakeActive(ctx context.Context, orgID int64, except []int64) error {
+	if s.cfg.OnActivate == nil {
+		return nil
+	}
+	mbs, err := s.st.ListMailboxes(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, m := range mbs {
+		if m.State == MailboxActive && !slices.Contains(except, m.UserID) {
+			ids = append(ids, m.UserID)
+		}
+	}
+	if len(ids) > 0 {
+		s.cfg.OnActivate(ctx, orgID, ids)
+	}
+	return nil
 }
 
 // ewsClient returns an EWS client for a configuration, through the address guard.

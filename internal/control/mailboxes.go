@@ -374,3 +374,72 @@ func (s *Service) activate(ctx context.Context, p Principal, orgID int64) ([]int
 	}
 	return ids, nil
 }
+
+// StatusChangeView is one entry of a mailbox's status history, with its code explained.
+type StatusChangeView struct {
+	At      time.Time
+	State   string // MailboxActive, MailboxPaused, MailboxStopped
+	Status  string // SyncPending, SyncSyncing, SyncOK, SyncError
+	Code    string
+	Message string
+	Meaning string // what Code means, in plain words ("" when undocumented or none)
+}
+
+// MailboxHistory returns the last changes of a mailbox's state and status (at most
+// store.HistoryKeep), newest first. A user of another organization, or one whose sync
+// was never activated, is store.ErrNotFound.
+func (s *Service) MailboxHistory(ctx context.Context, p Principal, orgID, userID int64) ([]StatusChangeView, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return nil, err
+	}
+	if _, err := s.st.GetMailbox(ctx, orgID, userID); err != nil {
+		return nil, err
+	}
+	hist, err := s.st.MailboxHistory(ctx, orgID, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StatusChangeView, len(hist))
+	for i, h := range hist {
+		out[i] = StatusChangeView{At: h.At, State: h.State, Status: h.Status, Code: h.Code, Message: h.Message}
+		out[i].Meaning, _ = ExplainSyncCode(h.Code)
+	}
+	return out, nil
+}
+
+// KindCount is how many items of a kind a mailbox has stored.
+type KindCount struct {
+	Kind string // "message", "event", "contact"
+	N    int64
+}
+
+// MailboxDetail is everything the admin panel shows of one mailbox.
+type MailboxDetail struct {
+	Mailbox MailboxView
+	// Items counts the stored items by kind: messages, events, contacts, in that order
+	// (kinds without items included).
+	Items   []KindCount
+	History []StatusChangeView // newest first
+}
+
+// GetMailboxDetail returns a mailbox with its items by kind and its status history. A
+// user of another organization, or one whose sync was never activated, is
+// store.ErrNotFound.
+func (s *Service) GetMailboxDetail(ctx context.Context, p Principal, orgID, userID int64) (MailboxDetail, error) {
+	m, err := s.GetMailbox(ctx, p, orgID, userID)
+	if err != nil {
+		return MailboxDetail{}, err
+	}
+	d := MailboxDetail{Mailbox: m}
+	kinds, err := s.st.CountItemsByKind(ctx, orgID, userID)
+	if err != nil {
+		return MailboxDetail{}, err
+	}
+	for _, k := range []string{"message", "event", "contact"} {
+		d.Items = append(d.Items, KindCount{Kind: k, N: kinds[k]})
+	}
+	if d.History, err = s.MailboxHistory(ctx, p, orgID, userID); err != nil {
+		return MailboxDetail{}, err
+	}
+	return d, nil
+}

@@ -2,10 +2,12 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/syncer"
 )
 
 // EWSClient returns an EWS client for an organization's saved configuration, through
@@ -31,4 +33,21 @@ func (s *Service) EWSHost(ctx context.Context, orgID int64) (string, error) {
 		return "", err
 	}
 	return strings.ToLower(u.Host), nil
+}
+
+// SyncFolders returns the folders an organization's saved configuration syncs: what the
+// sync engine asks at each step. Like EWSClient it is the wiring's, not an admin's.
+func (s *Service) SyncFolders(ctx context.Context, orgID int64) (syncer.Folders, error) {
+	c, err := s.st.GetEmailConfig(ctx, orgID)
+	if err != nil {
+		return 0, err
+	}
+	f, err := syncer.ParseFolderList(c.SyncFolders)
+	if err != nil {
+		return 0, fmt.Errorf("control: the saved folder selection: %w", err)
+	}
+	if f == 0 {
+		return 0, fmt.Errorf("control: the saved configuration selects no folder")
+	}
+	return f, nil
 }

@@ -69,9 +69,12 @@ type reconcileArgs struct{}
 
 func (reconcileArgs) Kind() string { return "reconcile_mailboxes" }
 
-// Sources gives the engine a Source for an organization (its saved configuration).
+// Sources gives the engine what an organization's saved configuration says: the Source
+// its mailboxes are read through, and the folders they sync. Both are asked at every
+// step, so that a saved change applies at the next one.
 type Sources interface {
 	Source(ctx context.Context, orgID int64) (syncer.Source, error)
+	Folders(ctx context.Context, orgID int64) (syncer.Folders, error)
 }
 
 // ServerKeyer is implemented by Sources that can tell which Exchange server an

@@ -22,11 +22,22 @@ import (
 
 var ctx = context.Background()
 
-// simSources reads every organization's mailboxes from one simulator as svc-sync.
-type simSources struct{ client *ewsclient.Client }
+// simSources reads every organization's mailboxes from one simulator as svc-sync,
+// syncing the folders of its selection (every folder when it has none).
+type simSources struct {
+	client  *ewsclient.Client
+	folders syncer.Folders
+}
 
 func (s simSources) Source(context.Context, int64) (syncer.Source, error) {
 	return &syncer.EWSSource{Client: s.client}, nil
+}
+
+func (s simSources) Folders(context.Context, int64) (syncer.Folders, error) {
+	if s.folders == 0 {
+		return syncer.AllFolders, nil
+	}
+	return s.folders, nil
 }
 
 type fixture struct {
@@ -222,6 +233,43 @@ func TestJobsSyncEveryMailbox(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The jobs sync the folders the organization's Sources select: without Contacts and
+// Sent Items, no contact and no sent message is stored.
+func TestJobsFolderSelection(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "mb.db"))
+	f.src.folders = syncer.AllFolders &^ (syncer.FolderContacts | syncer.FolderSentItems)
+	r := f.runner(t, f.st, "node-a", nil)
+	events, stop := r.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stop()
+	f.activate(t, r)
+	waitFor(t, events, "every mailbox synced", func() bool { return equalMaps(f.statuses(t), wantSynced) })
+	items, err := f.st.ListItems(ctx, f.org, f.users["alice@contoso.com"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	folders, err := f.st.ListFolders(ctx, f.users["alice@contoso.com"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := ""
+	for _, fo := range folders {
+		if fo.Distinguished == "sentitems" {
+			sent = fo.FolderID
+		}
+	}
+	kinds := map[string]int{}
+	for _, it := range items {
+		kinds[it.Kind]++
+		if it.FolderID == sent {
+			t.Fatalf("a sent message is stored: %+v", it)
+		}
+	}
+	if sent == "" || kinds["contact"] != 0 || kinds["event"] == 0 || kinds["message"] == 0 {
+		t.Fatalf("stored %v (Sent Items %q)", kinds, sent)
 	}
 }
 

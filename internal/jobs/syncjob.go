@@ -96,6 +96,10 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		return err
 	}
 	src, err := cfg.Sources.Source(ctx, args.OrgID)
+	var folders syncer.Folders
+	if err == nil {
+		folders, err = cfg.Sources.Folders(ctx, args.OrgID)
+	}
 	if err != nil {
 		outcome = CodeNotConfigured
 		status(store.MailboxStatus{Status: "error", Code: CodeNotConfigured, Message: err.Error()})
@@ -157,7 +161,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			}
 		}
 	}()
-	stats, err = cfg.Engine.SyncMailbox(sctx, l, mb.Email, src)
+	stats, err = cfg.Engine.SyncMailbox(sctx, l, mb.Email, src, folders)
 	cancel(nil)
 	<-done
 

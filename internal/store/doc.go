@@ -1,7 +1,8 @@
 // Package store keeps mailbridge's state: organizations, the accounts that log in to the
 // admin panel (operators and organization admins), each organization's users (the
-// mailboxes it syncs), its email configuration, check runs with their per-user results,
-// browser sessions, API tokens and the audit log.
+// mailboxes it syncs, each with its status history), its email configuration (with the
+// folders it syncs), check runs with their per-user results, browser sessions, API tokens
+// and the audit log.
 //
 // One Store type works over SQLite (embedded, the default: a file in the data directory)
 // and PostgreSQL (for several nodes). Queries are written once, with ? placeholders that

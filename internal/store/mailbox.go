@@ -115,6 +115,9 @@ func (s *Store) activateMailboxes(ctx context.Context, a Actor, orgID int64, ren
 		if len(ids) == 0 {
 			return nil
 		}
+		if err := s.recordStatus(ctx, tx, now, ids); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, orgID, a, "sync.activate", strconv.Itoa(len(ids))+" mailboxes",
 			map[string]string{"new": strconv.Itoa(len(create)), "renewed": strconv.Itoa(len(resume))})
 	})
@@ -123,10 +126,11 @@ func (s *Store) activateMailboxes(ctx context.Context, a Actor, orgID int64, ren
 
 // SetMailboxState pauses ("paused") or resumes ("active") one user's mailbox.
 func (s *Store) SetMailboxState(ctx context.Context, a Actor, orgID, userID int64, state string) error {
+	now := s.timestamp()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var email string
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT u.email FROM mailboxes m JOIN users u ON u.id = m.user_id
-			WHERE m.org_id = ? AND m.user_id = ?`), orgID, userID).Scan(&email); err != nil {
+		var email, was string
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT u.email, m.state FROM mailboxes m JOIN users u ON u.id = m.user_id
+			WHERE m.org_id = ? AND m.user_id = ?`), orgID, userID).Scan(&email, &was); err != nil {
 			return err
 		}
 		// Pausing revokes the lease, so that a job in flight stops writing at once.
@@ -139,6 +143,11 @@ func (s *Store) SetMailboxState(ctx context.Context, a Actor, orgID, userID int6
 		}
 		if _, err := tx.ExecContext(ctx, s.q(q), state, orgID, userID); err != nil {
 			return err
+		}
+		if state != was {
+			if err := s.recordStatus(ctx, tx, now, []int64{userID}); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, orgID, a, "sync."+state, email, nil)
 	})
@@ -279,6 +288,10 @@ func (s *Store) SetMailboxStatus(ctx context.Context, l Lease, st MailboxStatus)
 		if err := s.checkLease(ctx, tx, l); err != nil {
 			return err
 		}
+		var was string
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM mailboxes WHERE user_id = ?`), l.UserID).Scan(&was); err != nil {
+			return err
+		}
 		q := `UPDATE mailboxes SET status = ?, status_code = ?, status_message = ?`
 		args := []any{st.Status, st.Code, st.Message}
 		if st.Status == "ok" {
@@ -288,8 +301,15 @@ func (s *Store) SetMailboxStatus(ctx context.Context, l Lease, st MailboxStatus)
 		if st.Stop {
 			q += `, state = 'stopped'`
 		}
-		_, err := tx.ExecContext(ctx, s.q(q+` WHERE user_id = ?`), append(args, l.UserID)...)
-		return err
+		if _, err := tx.ExecContext(ctx, s.q(q+` WHERE user_id = ?`), append(args, l.UserID)...); err != nil {
+			return err
+		}
+		// Every step of a synced mailbox passes through "syncing" and back: only its
+		// first sync's start is history, not each poll's.
+		if st.Status == "syncing" && was != "pending" {
+			return nil
+		}
+		return s.recordStatus(ctx, tx, now, []int64{l.UserID})
 	})
 	return wrap("set mailbox status", err)
 }
@@ -299,17 +319,31 @@ func (s *Store) SetMailboxStatus(ctx context.Context, l Lease, st MailboxStatus)
 // new ones), and revokes their leases.
 func (s *Store) StopMailboxes(ctx context.Context, orgID int64, code, message string) (int64, error) {
 	var n int64
+	now := s.timestamp()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		// Revoking the leases (a new fencing token) makes the jobs in flight stop writing:
 		// their next commit or status fails with ErrLeaseLost.
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE mailboxes SET state = 'stopped', status = 'error', status_code = ?, status_message = ?,
+		rows, err := tx.QueryContext(ctx, s.q(`UPDATE mailboxes SET state = 'stopped', status = 'error', status_code = ?, status_message = ?,
 			lease_token = lease_token + 1, lease_owner = '', lease_expires_at = NULL
-			WHERE org_id = ? AND state = 'active'`), code, message, orgID)
+			WHERE org_id = ? AND state = 'active' RETURNING user_id`), code, message, orgID)
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n = int64(len(ids))
+		return s.recordStatus(ctx, tx, now, ids)
 	})
 	return n, wrap("stop mailboxes", err)
 }

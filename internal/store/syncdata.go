@@ -46,7 +46,10 @@ func (s *Store) ListFolders(ctx context.Context, userID int64) ([]Folder, error)
 
 // HierarchyCommit is one page of folder hierarchy changes.
 type HierarchyCommit struct {
-	Upserts  []Folder // by FolderID; ID, SyncState, Generation and Complete are kept for existing folders
+	// Upserts are by FolderID; ID, SyncState, Generation and Complete are kept for
+	// existing folders that stay synced. A folder upserted not Synced loses its items
+	// (recorded as deleted in the change feed) and its SyncState.
+	Upserts  []Folder
 	Deletes  []string // FolderIDs; their items go with them (and are recorded as deleted)
 	NewState string
 }
@@ -60,9 +63,13 @@ func (s *Store) CommitHierarchy(ctx context.Context, l Lease, c HierarchyCommit)
 			return err
 		}
 		for _, f := range c.Upserts {
+			// A folder no longer synced forgets its SyncState: synced again, it is read from
+			// the start.
 			res, err := tx.ExecContext(ctx, s.q(`UPDATE mailbox_folders SET parent_id = ?, name = ?, class = ?,
-				distinguished = CASE WHEN ? <> '' THEN ? ELSE distinguished END, synced = ? WHERE user_id = ? AND folder_id = ?`),
-				f.ParentID, f.Name, f.Class, f.Distinguished, f.Distinguished, f.Synced, l.UserID, f.FolderID)
+				distinguished = CASE WHEN ? <> '' THEN ? ELSE distinguished END, synced = ?,
+				sync_state = CASE WHEN ? THEN sync_state ELSE '' END, complete = CASE WHEN ? THEN complete ELSE FALSE END
+				WHERE user_id = ? AND folder_id = ?`),
+				f.ParentID, f.Name, f.Class, f.Distinguished, f.Distinguished, f.Synced, f.Synced, f.Synced, l.UserID, f.FolderID)
 			if err != nil {
 				return err
 			}
@@ -73,7 +80,7 @@ func (s *Store) CommitHierarchy(ctx context.Context, l Lease, c HierarchyCommit)
 				}
 			}
 			if !f.Synced {
-				// A folder no longer synced keeps no items.
+				// A folder no longer synced keeps no items (each recorded as deleted).
 				if err := s.deleteFolderItems(ctx, tx, l, f.FolderID, now); err != nil {
 					return err
 				}

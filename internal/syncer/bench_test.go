@@ -101,7 +101,7 @@ func BenchmarkInitialSync20k(b *testing.B) {
 		runtime.GC()
 		r0, c0, t0 := obs.n.Load(), cpuTime(), time.Now()
 		b.StartTimer()
-		stats, err := e.SyncMailbox(ctx, l, "user00001@example.com", src)
+		stats, err := e.SyncMailbox(ctx, l, "user00001@example.com", src, syncer.AllFolders)
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)

@@ -1,8 +1,11 @@
 // Package syncer mirrors mailboxes into the store, incrementally and crash-safely.
 //
 // For one mailbox, SyncMailbox first syncs the folder hierarchy (SyncFolderHierarchy)
-// and decides which folders are synced: the Inbox and its subfolders, Sent Items, the
-// Calendar and the Contacts. Then, per synced folder, it pages through SyncFolderItems
+// and decides which folders are synced, by the organization's selection (Folders): the
+// Inbox, its subfolders, Sent Items, the Calendar and the Contacts, all by default. A
+// folder taken out of the selection keeps no items (deleted, and recorded as deleted in
+// the change feed); put back, it is synced from scratch. Then, per synced folder, it
+// pages through SyncFolderItems
 // from the folder's saved SyncState, asking only for ids and the one date that decides
 // whether an item is inside the look-back window (a message's DateTimeReceived, an
 // event's End); fetches what it stores with batched GetItem; and commits each page's

@@ -88,20 +88,30 @@ func (e *Engine) failpoint(name string) {
 	}
 }
 
-// syncedRoots are the distinguished folders synced (the Inbox with its subfolders).
+// syncedRoots are the distinguished folders the selectable ones are found by (the Inbox
+// also by its subfolders). All are looked up whatever the selection, so that a folder
+// taken out of it is still known for what it is.
 var syncedRoots = []string{"inbox", "sentitems", "calendar", "contacts"}
 
+// ErrNoFolders: SyncMailbox was given an empty folder selection.
+var ErrNoFolders = errors.New("syncer: no folder selected")
+
 // SyncMailbox brings one mailbox's stored copy up to date: its folder hierarchy, then
-// every synced folder's items, page by page. It holds the mailbox through l; every
-// commit checks l's fencing token, so a worker that lost the lease stops with
-// store.ErrLeaseLost instead of writing.
-func (e *Engine) SyncMailbox(ctx context.Context, l store.Lease, mailbox string, src Source) (Stats, error) {
+// the items of every folder of the selection, page by page. A folder outside the
+// selection keeps no items: those stored are deleted (and recorded as deleted in the
+// change feed), and if it is selected again it is synced from scratch. It holds the
+// mailbox through l; every commit checks l's fencing token, so a worker that lost the
+// lease stops with store.ErrLeaseLost instead of writing.
+func (e *Engine) SyncMailbox(ctx context.Context, l store.Lease, mailbox string, src Source, sel Folders) (Stats, error) {
 	var st Stats
+	if sel&AllFolders == 0 {
+		return st, ErrNoFolders
+	}
 	deadline := time.Time{}
 	if e.opts.StepBudget > 0 {
 		deadline = time.Now().Add(e.opts.StepBudget)
 	}
-	folders, err := e.syncHierarchy(ctx, l, mailbox, src)
+	folders, err := e.syncHierarchy(ctx, l, mailbox, src, sel)
 	if err != nil {
 		return st, err
 	}
@@ -121,7 +131,7 @@ func (e *Engine) SyncMailbox(ctx context.Context, l store.Lease, mailbox string,
 }
 
 // syncHierarchy syncs the folder list and decides which folders are synced.
-func (e *Engine) syncHierarchy(ctx context.Context, l store.Lease, mailbox string, src Source) ([]store.Folder, error) {
+func (e *Engine) syncHierarchy(ctx context.Context, l store.Lease, mailbox string, src Source, sel Folders) ([]store.Folder, error) {
 	folders, err := e.st.ListFolders(ctx, l.UserID)
 	if err != nil {
 		return nil, err
@@ -183,7 +193,7 @@ func (e *Engine) syncHierarchy(ctx context.Context, l store.Lease, mailbox strin
 				}
 			}
 		}
-		upserts := e.markSynced(byID, roots)
+		upserts := markSynced(byID, roots, sel)
 		if err := e.st.CommitHierarchy(ctx, l, store.HierarchyCommit{Upserts: upserts, Deletes: deletes, NewState: page.State}); err != nil {
 			return nil, err
 		}
@@ -195,8 +205,9 @@ func (e *Engine) syncHierarchy(ctx context.Context, l store.Lease, mailbox strin
 	return e.st.ListFolders(ctx, l.UserID)
 }
 
-// markSynced sets Synced and Distinguished on every folder and returns them all.
-func (e *Engine) markSynced(byID map[string]store.Folder, roots map[string]string) []store.Folder {
+// markSynced sets Synced (by the selection) and Distinguished on every folder and
+// returns them all.
+func markSynced(byID map[string]store.Folder, roots map[string]string, sel Folders) []store.Folder {
 	names := map[string]string{}
 	for name, id := range roots {
 		names[id] = name
@@ -218,8 +229,18 @@ func (e *Engine) markSynced(byID map[string]store.Folder, roots map[string]strin
 	out := make([]store.Folder, 0, len(byID))
 	for id, f := range byID {
 		f.Distinguished = names[id]
-		f.Synced = f.Distinguished == "sentitems" || f.Distinguished == "calendar" || f.Distinguished == "contacts" ||
-			(inbox != "" && underInbox(id) && kindOfClass(f.Class) == "message")
+		switch f.Distinguished {
+		case "inbox":
+			f.Synced = sel.Has(FolderInbox)
+		case "sentitems":
+			f.Synced = sel.Has(FolderSentItems)
+		case "calendar":
+			f.Synced = sel.Has(FolderCalendar)
+		case "contacts":
+			f.Synced = sel.Has(FolderContacts)
+		default:
+			f.Synced = sel.Has(FolderInboxSubfolders) && inbox != "" && underInbox(id) && kindOfClass(f.Class) == "message"
+		}
 		out = append(out, f)
 	}
 	return out
@@ -266,7 +287,7 @@ func (e *Engine) syncFolder(ctx context.Context, l store.Lease, mailbox string, 
 // pipeline reads pages from state on and commits them in order.
 func (e *Engine) pipeline(ctx context.Context, l store.Lease, mailbox string, src Source, ref FolderRef, folder int64, state string, gen int64, st *Stats, deadline time.Time) error {
 	pctx, cancel := context.WithCancel(ctx)
-	pages := make(chan fetched, 1)
+	pages := make(chan fetched, 3)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

@@ -138,8 +138,14 @@ func (f *fixture) engine(opts syncer.Options) *syncer.Engine {
 
 func (f *fixture) sync(t *testing.T, e *syncer.Engine, user string) syncer.Stats {
 	t.Helper()
+	return f.syncFolders(t, e, user, syncer.AllFolders)
+}
+
+// syncFolders syncs a mailbox with a folder selection.
+func (f *fixture) syncFolders(t *testing.T, e *syncer.Engine, user string, sel syncer.Folders) syncer.Stats {
+	t.Helper()
 	l := f.lease(t, user, "test")
-	st, err := e.SyncMailbox(ctx, l, user, f.src)
+	st, err := e.SyncMailbox(ctx, l, user, f.src, sel)
 	if err != nil {
 		t.Fatalf("sync %s: %v", user, err)
 	}
@@ -154,18 +160,31 @@ func (f *fixture) sync(t *testing.T, e *syncer.Engine, user string) syncer.Stats
 // straight from the simulator's world: id -> change key.
 func (f *fixture) oracle(t *testing.T, user string, lookBack time.Duration) map[string]string {
 	t.Helper()
+	return f.oracleOf(t, user, lookBack, syncer.AllFolders)
+}
+
+// oracleOf is oracle for a folder selection.
+func (f *fixture) oracleOf(t *testing.T, user string, lookBack time.Duration, sel syncer.Folders) map[string]string {
+	t.Helper()
 	mb, err := f.sim.World().Mailbox(ctx, user)
 	if err != nil {
 		t.Fatal(err)
 	}
-	refs := []exchangesim.FolderRef{exchangesim.FolderByName("inbox"), exchangesim.FolderByName("sentitems"),
-		exchangesim.FolderByName("calendar"), exchangesim.FolderByName("contacts")}
+	var refs []exchangesim.FolderRef
+	for _, r := range []struct {
+		f    syncer.Folders
+		name string
+	}{{syncer.FolderInbox, "inbox"}, {syncer.FolderSentItems, "sentitems"}, {syncer.FolderCalendar, "calendar"}, {syncer.FolderContacts, "contacts"}} {
+		if sel.Has(r.f) {
+			refs = append(refs, exchangesim.FolderByName(r.name))
+		}
+	}
 	subs, err := mb.FindFolders(exchangesim.FolderByName("inbox"), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range subs {
-		if s.FolderClass == "" || strings.HasPrefix(s.FolderClass, "IPF.Note") {
+		if sel.Has(syncer.FolderInboxSubfolders) && (s.FolderClass == "" || strings.HasPrefix(s.FolderClass, "IPF.Note")) {
 			refs = append(refs, exchangesim.FolderByID(s.FolderId.Id))
 		}
 	}
@@ -215,7 +234,13 @@ func (f *fixture) stored(t *testing.T, user string) (map[string]string, []store.
 // current change keys: nothing lost, nothing duplicated, nothing stale.
 func (f *fixture) compare(t *testing.T, user string, lookBack time.Duration) int {
 	t.Helper()
-	want := f.oracle(t, user, lookBack)
+	return f.compareOf(t, user, lookBack, syncer.AllFolders)
+}
+
+// compareOf is compare for a folder selection.
+func (f *fixture) compareOf(t *testing.T, user string, lookBack time.Duration, sel syncer.Folders) int {
+	t.Helper()
+	want := f.oracleOf(t, user, lookBack, sel)
 	got, _ := f.stored(t, user)
 	var lost, extra, stale []string
 	for id, ck := range want {
@@ -403,7 +428,7 @@ func TestLeaseFencing(t *testing.T) {
 		if _, err := f.st.AcquireLease(ctx, f.users["alice@contoso.com"], "node-b", time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		_, err := e.SyncMailbox(ctx, old, "alice@contoso.com", f.src)
+		_, err := e.SyncMailbox(ctx, old, "alice@contoso.com", f.src, syncer.AllFolders)
 		if !errors.Is(err, store.ErrLeaseLost) {
 			t.Fatalf("sync under a lost lease: %v", err)
 		}

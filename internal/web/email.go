@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,22 @@ var emailFields = map[string]string{
 	"email":              "account_logon", // the wand's address: the logon, when it is one
 	"autodiscover_trail": "ews_url",
 	"version":            "version",
+	"sync_folders":       "sync_folders",
+}
+
+// folderBox is a checkbox of the "Folders to sync" group.
+type folderBox struct {
+	control.SyncFolderChoice
+	Checked bool
+}
+
+// folderBoxes are the group's checkboxes, those of the selection checked.
+func folderBoxes(selected []string) []folderBox {
+	out := make([]folderBox, len(control.SyncFolderChoices))
+	for i, c := range control.SyncFolderChoices {
+		out[i] = folderBox{SyncFolderChoice: c, Checked: slices.Contains(selected, c.Value)}
+	}
+	return out
 }
 
 // authMethods are the choices of the Authentication select.
@@ -44,6 +61,8 @@ type emailData struct {
 	Users     int
 	// PasswordRetype: a password was typed but is not shown again; say so.
 	PasswordRetype bool
+	// Folders are the "Folders to sync" checkboxes.
+	Folders []folderBox
 }
 
 func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -53,7 +72,7 @@ func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	d := emailData{Form: form{Values: map[string]string{
 		"access_type": cfg.AccessType, "account_logon": cfg.AccountLogon, "ews_url": cfg.EWSURL, "auth_method": cfg.AuthMethod,
-	}, Errors: map[string]string{}}, BaseVersion: cfg.Version}
+	}, Errors: map[string]string{}}, BaseVersion: cfg.Version, Folders: folderBoxes(cfg.SyncFolders)}
 	return h.renderEmail(w, r, c, http.StatusOK, cfg, d)
 }
 
@@ -69,10 +88,12 @@ func (h *Handler) renderEmail(w http.ResponseWriter, r *http.Request, c *call, s
 	return h.render(w, status, "email", h.page(w, r, c, "Email Configuration · "+c.org.Name, "email", d))
 }
 
-// emailInput reads the Email Configuration form.
+// emailInput reads the Email Configuration form. The folder checkboxes count only when
+// the form showed them (its sync_folders_shown field): then none checked is a choice of
+// none, which control refuses; a form without them keeps the saved selection.
 func emailInput(r *http.Request) control.EmailConfigInput {
 	base, _ := strconv.ParseInt(r.PostForm.Get("base_version"), 10, 64)
-	return control.EmailConfigInput{
+	in := control.EmailConfigInput{
 		AccessType:   r.PostForm.Get("access_type"),
 		AccountLogon: r.PostForm.Get("account_logon"),
 		Password:     r.PostForm.Get("password"),
@@ -80,6 +101,10 @@ func emailInput(r *http.Request) control.EmailConfigInput {
 		AuthMethod:   r.PostForm.Get("auth_method"),
 		BaseVersion:  base,
 	}
+	if r.PostForm.Get("sync_folders_shown") != "" {
+		in.SyncFolders = append([]string{}, r.PostForm["sync_folders"]...)
+	}
+	return in
 }
 
 // saveEmail saves the Email Configuration (post/redirect/get). On errors the form is
@@ -115,6 +140,11 @@ func (h *Handler) saveEmail(w http.ResponseWriter, r *http.Request, c *call) err
 	cfg, gerr := h.svc.GetEmailConfig(r.Context(), c.principal(), c.org.ID)
 	if gerr != nil {
 		return gerr
+	}
+	if in.SyncFolders != nil {
+		d.Folders = folderBoxes(in.SyncFolders) // as submitted
+	} else {
+		d.Folders = folderBoxes(cfg.SyncFolders)
 	}
 	status := http.StatusUnprocessableEntity
 	if d.Conflict != "" {

@@ -195,7 +195,8 @@ func TestPagesAreValidHTML(t *testing.T) {
 	for _, p := range []string{"/orgs", base + "/users", base + "/email", base + "/checks", base + "/checks/" + itoa(out.Run.ID),
 		base + "/admins", base + "/tokens", base + "/audit", emptyBase + "/users", emptyBase + "/email", emptyBase + "/checks",
 		emptyBase + "/admins", emptyBase + "/tokens", emptyBase + "/audit", base + "/users?q=nobody", "/orgs/999/users", "/nothing/here",
-		base + "/mailboxes", base + "/mailboxes?status=error&q=a", base + "/mailboxes?q=nobody", emptyBase + "/mailboxes"} {
+		base + "/mailboxes", base + "/mailboxes?status=error&q=a", base + "/mailboxes?q=nobody", emptyBase + "/mailboxes",
+		base + "/mailboxes/" + itoa(e.userIDs(t, org)["alice@contoso.com"])} {
 		pages["GET "+p] = b.get(p)
 	}
 	pages["org error"] = b.post("/orgs", url.Values{"name": {""}})
@@ -207,6 +208,9 @@ func TestPagesAreValidHTML(t *testing.T) {
 	bad.Set("auth_method", "kerberos")
 	pages["email error"] = b.post(base+"/email", bad)
 	pages["email conflict"] = b.post(base+"/email", contosoForm())
+	noFolders := contosoForm()
+	noFolders.Set("sync_folders_shown", "1")
+	pages["email no folders"] = b.post(base+"/email", noFolders)
 	pages["admin error"] = b.post(base+"/admins", url.Values{"email": {"x"}, "password": {"short"}})
 	pages["token error"] = b.post(base+"/tokens", url.Values{"name": {""}})
 	pages["csrf error"] = b.post(base+"/tokens", url.Values{"csrf": {"x"}})

@@ -106,6 +106,27 @@ func mailboxesURL(c *call, show, query string, page int) string {
 	return orgPath(c, "/mailboxes") + "?" + v.Encode()
 }
 
+// mailboxData is a mailbox's page.
+type mailboxData struct {
+	control.MailboxDetail
+	Keep int // how many changes the history keeps
+}
+
+// mailboxPage shows one mailbox: its status explained, its items by kind and its
+// status history.
+func (h *Handler) mailboxPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, ok := pathID(r, "user")
+	if !ok {
+		return store.ErrNotFound
+	}
+	d, err := h.svc.GetMailboxDetail(r.Context(), c.principal(), c.org.ID, id)
+	if err != nil {
+		return err
+	}
+	return h.render(w, http.StatusOK, "mailbox", h.page(w, r, c, d.Mailbox.Email+" · Mailboxes · "+c.org.Name, "mailboxes",
+		mailboxData{MailboxDetail: d, Keep: store.HistoryKeep}))
+}
+
 func (h *Handler) pauseMailbox(w http.ResponseWriter, r *http.Request, c *call) error {
 	return h.setMailboxState(w, r, c, true)
 }
@@ -114,8 +135,8 @@ func (h *Handler) resumeMailbox(w http.ResponseWriter, r *http.Request, c *call)
 	return h.setMailboxState(w, r, c, false)
 }
 
-// setMailboxState pauses or resumes a mailbox, then goes back to the list as it was
-// filtered.
+// setMailboxState pauses or resumes a mailbox, then goes back to the mailbox's page
+// when it came from there, or to the list as it was filtered.
 func (h *Handler) setMailboxState(w http.ResponseWriter, r *http.Request, c *call, pause bool) error {
 	id, ok := pathID(r, "user")
 	if !ok {
@@ -141,8 +162,24 @@ func (h *Handler) setMailboxState(w http.ResponseWriter, r *http.Request, c *cal
 		return err
 	}
 	h.setFlash(w, c, f)
+	if r.PostForm.Get("return") == "mailbox" {
+		return redirect(w, r, orgPath(c, "/mailboxes/"+itoa(id)))
+	}
 	page, _ := strconv.Atoi(r.PostForm.Get("page"))
 	return redirect(w, r, mailboxesURL(c, r.PostForm.Get("status"), strings.TrimSpace(r.PostForm.Get("q")), page))
+}
+
+// kindLabel names a kind of stored item, in the plural.
+func kindLabel(k string) string {
+	switch k {
+	case "message":
+		return "Messages"
+	case "event":
+		return "Events"
+	case "contact":
+		return "Contacts"
+	}
+	return k
 }
 
 func mailboxStateLabel(s string) string {

@@ -261,6 +261,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"mailboxStateClass": mailboxStateClass,
 		"syncStatusLabel":   syncStatusLabel,
 		"syncStatusClass":   syncStatusClass,
+		"kindLabel":         kindLabel,
 		"roleLabel": func(p *control.Principal) string {
 			if p != nil && p.IsOperator() {
 				return "Operator"

@@ -81,6 +81,7 @@ func (h *Handler) table() []route {
 		{method: "POST", pattern: "/orgs/{org}/email/check", access: signedIn, json: true, fn: h.check},
 
 		{method: "GET", pattern: "/orgs/{org}/mailboxes", access: signedIn, fn: h.mailboxesPage},
+		{method: "GET", pattern: "/orgs/{org}/mailboxes/{user}", access: signedIn, fn: h.mailboxPage},
 		{method: "POST", pattern: "/orgs/{org}/mailboxes/{user}/pause", access: signedIn, fn: h.pauseMailbox},
 		{method: "POST", pattern: "/orgs/{org}/mailboxes/{user}/resume", access: signedIn, fn: h.resumeMailbox},
 
