@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -66,6 +67,9 @@ type Store struct {
 	db      *sql.DB // writes (and, on PostgreSQL, reads)
 	rdb     *sql.DB // reads: on SQLite a separate read-only pool beside the one writer
 	now     func() time.Time
+	// stmts caches prepared statements of the sync engine's hot writes (query -> *sql.Stmt
+	// on db): parsing a 64-row INSERT for every page costs more than running it.
+	stmts sync.Map
 }
 
 // ParseDSN tells which database a data source names: "postgres://…" or
@@ -153,11 +157,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepareHot(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	err := s.db.Close()
 	if s.rdb != s.db {
 		err = errors.Join(err, s.rdb.Close())
@@ -220,6 +232,30 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// hotStatements are prepared when the store opens (on SQLite's single writer connection
+// a statement cannot be prepared while a transaction holds it).
+var hotStatements = []string{insertItemsChunk, insertChangesChunk}
+
+// prepareHot prepares hotStatements on the write pool.
+func (s *Store) prepareHot(ctx context.Context) error {
+	for _, q := range hotStatements {
+		st, err := s.db.PrepareContext(ctx, s.q(q))
+		if err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		s.stmts.Store(q, st)
+	}
+	return nil
+}
+
+// execIn runs query inside tx, through its prepared statement when it is a hot one.
+func (s *Store) execIn(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, s.q(query), args...)
 }
 
 // isUnique tells whether err is a uniqueness violation.

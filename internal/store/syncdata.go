@@ -174,6 +174,22 @@ type ReadFlag struct {
 // insertRows is how many items one INSERT statement carries.
 const insertRows = 64
 
+// insertItemsSQL and insertChangesSQL insert n items, and their feed entries, at once;
+// the full-size ones are prepared once (hotStatements).
+func insertItemsSQL(n int) string {
+	return `INSERT INTO items (org_id, user_id, folder, item_id, change_key, kind, subject, sender,
+				item_time, end_time, is_read, data, generation, updated_at) VALUES ` + valueRows(n, 14)
+}
+
+func insertChangesSQL(n int) string {
+	return `INSERT INTO changes (org_id, user_id, item_id, kind, op, at) VALUES ` + valueRows(n, 6)
+}
+
+var (
+	insertItemsChunk   = insertItemsSQL(insertRows)
+	insertChangesChunk = insertChangesSQL(insertRows)
+)
+
 // valueRows returns n parenthesized groups of cols placeholders: "(?, ?), (?, ?)".
 func valueRows(n, cols int) string {
 	one := "(" + strings.Repeat("?, ", cols-1) + "?)"
@@ -289,11 +305,10 @@ func (s *Store) CommitPage(ctx context.Context, l Lease, p PageCommit) (PageResu
 				args = append(args, l.OrgID, l.UserID, p.Folder, r.ItemID, r.ChangeKey, r.Kind, r.Subject, r.Sender, r.ItemTime, r.EndTime, r.IsRead, string(r.Data), gen, now)
 				feedArgs = append(feedArgs, l.OrgID, l.UserID, r.ItemID, r.Kind, "upsert", now)
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO items (org_id, user_id, folder, item_id, change_key, kind, subject, sender,
-				item_time, end_time, is_read, data, generation, updated_at) VALUES `+valueRows(len(chunk), 14)), args...); err != nil {
+			if _, err := s.execIn(ctx, tx, insertItemsSQL(len(chunk)), args...); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO changes (org_id, user_id, item_id, kind, op, at) VALUES `+valueRows(len(chunk), 6)), feedArgs...); err != nil {
+			if _, err := s.execIn(ctx, tx, insertChangesSQL(len(chunk)), feedArgs...); err != nil {
 				return err
 			}
 		}
