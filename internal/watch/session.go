@@ -66,6 +66,10 @@ type group struct {
 	members map[*mbox]struct{}
 	pending int // members being subscribed
 	anchor  *mbox
+	// aff keeps the group's subscriptions and its connection on one mailbox server:
+	// anchored on the mailbox that started the group, with the backend cookie Exchange
+	// answers the first Subscribe with.
+	aff *ewsclient.Affinity
 
 	gen      int                // of the current connection; reports of older ones are stale
 	cancel   context.CancelFunc // ends the current connection's goroutine
@@ -381,7 +385,7 @@ func (s *session) subscribe(ctx context.Context, mb *mbox) {
 		}
 	}
 	if g == nil {
-		g = &group{members: map[*mbox]struct{}{}}
+		g = &group{members: map[*mbox]struct{}{}, aff: &ewsclient.Affinity{Anchor: mb.email}}
 		s.groups = append(s.groups, g)
 	}
 	g.members[mb] = struct{}{}
@@ -393,8 +397,9 @@ func (s *session) subscribe(ctx context.Context, mb *mbox) {
 	s.inflight++
 	c := s.client
 	all := true
+	actx := ewsclient.WithAffinity(ctx, g.aff)
 	s.wg.Go(func() {
-		resp, err := c.Subscribe(ctx, mb.email, &ews.SubscribeRequest{Streaming: &ews.StreamingSubscriptionRequest{
+		resp, err := c.Subscribe(actx, mb.email, &ews.SubscribeRequest{Streaming: &ews.StreamingSubscriptionRequest{
 			SubscribeToAllFolders: &all, EventTypes: eventTypes}})
 		var id string
 		if err == nil {
@@ -432,7 +437,7 @@ func (s *session) open(ctx context.Context, g *group) {
 	for i, mb := range members {
 		ids[i] = mb.subID
 	}
-	gctx, cancel := context.WithCancel(ctx)
+	gctx, cancel := context.WithCancel(ewsclient.WithAffinity(ctx, g.aff))
 	g.cancel = cancel
 	c, gen, anchor := s.client, g.gen, g.anchor.email
 	s.wg.Go(func() { s.stream(ctx, gctx, c, g, gen, anchor, ids) })

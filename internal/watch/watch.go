@@ -25,12 +25,13 @@
 // the connections within HangingConnectionLimit. A group's membership is sticky: a
 // mailbox stays in its group until its subscription ends.
 //
-// The affinity headers Exchange uses to keep a group's subscriptions on one mailbox
-// server (X-PreferServerAffinity on Subscribe with the anchor's X-AnchorMailbox, and the
-// X-BackEndOverrideCookie it answers with, replayed on GetStreamingEvents) are not sent:
-// ewsclient has no way to set them yet. Without them a multi-server Exchange may answer
-// a group's connection with ErrorSubscriptionNotFound for subscriptions held elsewhere;
-// those mailboxes are subscribed again (and synced, as their events may be lost).
+// Every request of a group carries Exchange's affinity headers (ewsclient.Affinity):
+// X-PreferServerAffinity with the group's anchor as X-AnchorMailbox on each Subscribe,
+// and the X-BackEndOverrideCookie the first answer sets, replayed on the later Subscribes
+// and on GetStreamingEvents — so that on a multi-server Exchange all of a group's
+// subscriptions live on the server its connection reads from. Should a connection still
+// answer ErrorSubscriptionNotFound, those mailboxes are subscribed again (and synced, as
+// their events may be lost).
 //
 // # Failures
 //

@@ -307,10 +307,12 @@ func (c *Client) send(ctx context.Context, mailbox, op string, body []byte, idem
 		// turns out to be closed; a nil value is not sent.
 		h["Idempotency-Key"] = nil
 	}
+	aff := applyAffinity(req)
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
+	learnAffinity(aff, resp)
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusInternalServerError:
 		return resp, nil
