@@ -65,7 +65,9 @@ type Config struct {
 	// Workers bounds the mailbox sync jobs this node runs at once; 0 runs none (a node
 	// that serves the panel only).
 	Workers int
-	// PollInterval is how often an up-to-date mailbox is synced again.
+	// PollInterval is how often an up-to-date mailbox is synced again: default 1 minute,
+	// or 10 minutes with streaming notifications (which sync a changed mailbox within
+	// seconds; polling is then the fallback).
 	PollInterval time.Duration
 	// RecheckInterval is how often every organization's access is re-checked (default 6
 	// hours).
@@ -93,6 +95,12 @@ type Config struct {
 
 // withDefaults fills in the defaults.
 func (c Config) withDefaults() Config {
+	if c.PollInterval == 0 {
+		c.PollInterval = 10 * time.Minute
+		if c.PollOnly {
+			c.PollInterval = time.Minute
+		}
+	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
 	}

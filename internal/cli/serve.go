@@ -86,7 +86,7 @@ func (f *serverFlags) registerSync(fs *flag.FlagSet, workers int) {
 	f.registerData(fs)
 	fs.BoolVar(&f.cfg.Migrate, "migrate", false, "apply database migrations at start (else an out-of-date schema is refused: run `mailbridge migrate`)")
 	fs.IntVar(&f.cfg.Workers, "workers", workers, "mailbox sync jobs this node runs at once (0: none)")
-	fs.DurationVar(&f.cfg.PollInterval, "poll-interval", time.Minute, "how often an up-to-date mailbox is synced again")
+	fs.DurationVar(&f.cfg.PollInterval, "poll-interval", 0, "how often an up-to-date mailbox is synced again (default 10m with streaming notifications, 1m without)")
 	fs.DurationVar(&f.cfg.RecheckInterval, "recheck-interval", 6*time.Hour, "how often every organization's access is re-checked (results in its Checks history)")
 	fs.IntVar(&f.cfg.AccountSlots, "account-slots", 8, "sync steps running at once per service account, across all nodes (each has up to 3 EWS requests in flight; Exchange allows 27)")
 	fs.IntVar(&f.cfg.ServerSlots, "server-slots", 64, "sync steps running at once per Exchange server, across all nodes and organizations")

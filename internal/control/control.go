@@ -167,6 +167,8 @@ type Service struct {
 	// dummyHash is verified against when an account does not exist, so a login takes
 	// as long for an unknown address as for a wrong password.
 	dummyHash string
+	// clients are the sync engine's EWS clients, one per organization.
+	clients clientCache
 }
 
 // New returns a Service.

@@ -83,3 +83,35 @@ func TestRecheckAccess(t *testing.T) {
 		}
 	}
 }
+
+// The engine's EWS client is kept per organization while its configuration stays the
+// same, and replaced when a new configuration is saved.
+func TestEWSClientCached(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	if _, err := e.Service.EWSClient(ctx, org); err == nil {
+		t.Fatal("a client without a configuration")
+	}
+	v, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, controltest.ContosoConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.Service.EWSClient(ctx, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := e.Service.EWSClient(ctx, org)
+	if a != b {
+		t.Fatal("two clients for one configuration")
+	}
+	in := controltest.ContosoConfig()
+	in.BaseVersion = v.Version
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, in); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := e.Service.EWSClient(ctx, org)
+	if c == a {
+		t.Fatal("the client survived a new configuration")
+	}
+}

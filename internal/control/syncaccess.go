@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/syncer"
@@ -12,13 +13,54 @@ import (
 
 // EWSClient returns an EWS client for an organization's saved configuration, through
 // the address guard: what the sync engine reads mailboxes with. It is not an admin's
-// action (no principal): the application's wiring hands it to the engine.
+// action (no principal): the application's wiring hands it to the engine. The client is
+// kept for as long as the configuration's version stays the same, so that the sync steps
+// of an organization share its connections (and their NTLM logins); a new save builds a
+// new client and lets the old one's idle connections go.
 func (s *Service) EWSClient(ctx context.Context, orgID int64) (*ewsclient.Client, error) {
+	c, err := s.st.GetEmailConfig(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	s.clients.mu.Lock()
+	cached, ok := s.clients.m[orgID]
+	s.clients.mu.Unlock()
+	if ok && cached.version == c.Version {
+		return cached.client, nil
+	}
 	rc, err := s.savedConfig(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	return s.ewsClient(rc)
+	client, err := s.ewsClient(rc)
+	if err != nil {
+		return nil, err
+	}
+	s.clients.mu.Lock()
+	defer s.clients.mu.Unlock()
+	if s.clients.m == nil {
+		s.clients.m = map[int64]cachedClient{}
+	}
+	if cur, ok := s.clients.m[orgID]; ok {
+		if cur.version >= c.Version {
+			client.CloseIdleConnections()
+			return cur.client, nil // another caller built it meanwhile
+		}
+		cur.client.CloseIdleConnections()
+	}
+	s.clients.m[orgID] = cachedClient{version: c.Version, client: client}
+	return client, nil
+}
+
+// clientCache holds one EWS client per organization, for its configuration's version.
+type clientCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedClient
+}
+
+type cachedClient struct {
+	version int64
+	client  *ewsclient.Client
 }
 
 // EWSHost returns the host (and port) of an organization's saved EWS URL, lower case:

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -133,6 +134,9 @@ type Config struct {
 
 // Runner runs the jobs of one node.
 type Runner struct {
+	// accounts holds, per organization, this node's share of the account's slots: a step
+	// waits here, without writing to the store, when the node already runs as many.
+	accounts   sync.Map // orgID -> chan struct{}
 	cfg        Config
 	client     *river.Client[*sql.Tx]
 	log        *slog.Logger
@@ -396,4 +400,17 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[reconcileArgs
 		jobs[i] = SyncArgs{OrgID: m.OrgID, UserID: m.UserID, Gen: m.JobGen}
 	}
 	return w.r.insert(ctx, jobs, false)
+}
+
+// localSlot takes one of this node's slots of the organization's account, or reports that
+// they are all in use.
+func (r *Runner) localSlot(orgID int64) (release func(), ok bool) {
+	v, _ := r.accounts.LoadOrStore(orgID, make(chan struct{}, r.cfg.AccountSlots))
+	ch := v.(chan struct{})
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, true
+	default:
+		return nil, false
+	}
 }

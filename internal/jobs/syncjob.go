@@ -106,6 +106,15 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		release()
 		return river.JobSnooze(cfg.PollInterval)
 	}
+	// Hold a slot of the service account's bound, and of the server's, for the step:
+	// first this node's share, then the store's slot shared by all nodes.
+	freeLocal, ok := w.r.localSlot(args.OrgID)
+	if !ok {
+		outcome = "waiting"
+		release()
+		return river.JobSnooze(time.Second + rand.N(time.Second))
+	}
+	defer freeLocal()
 	// Hold a slot of the service account's bound, and of the server's, for the step.
 	sl := &slots{st: cfg.Store, owner: fmt.Sprintf("%s/%d", owner, job.ID), ttl: cfg.LeaseTTL}
 	defer func() {
@@ -130,7 +139,9 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		release()
 		return err
 	}
-	if mb.Status != "syncing" {
+	// A first sync, or one recovering from an error, says so; a poll of a mailbox in
+	// sync does not write "syncing" and back.
+	if mb.Status == "pending" || mb.Status == "error" {
 		status(store.MailboxStatus{Status: "syncing"})
 	}
 
@@ -170,8 +181,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	switch {
 	case err == nil:
 		outcome = "ok"
-		status(store.MailboxStatus{Status: "ok"})
-		release()
+		status(store.MailboxStatus{Status: "ok", Release: true})
 		// A notification during the step asks for another one at once.
 		if now, gerr := cfg.Store.GetMailbox(bg, args.OrgID, args.UserID); gerr == nil && now.WakeAt != nil && !now.WakeAt.Before(start.Add(-time.Second)) {
 			return river.JobSnooze(0)

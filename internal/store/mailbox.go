@@ -279,6 +279,8 @@ type MailboxStatus struct {
 	Message string
 	// Stop stops the mailbox (state "stopped") until an admin renews it: access errors.
 	Stop bool
+	// Release gives the lease back in the same transaction (the end of a step).
+	Release bool
 }
 
 // SetMailboxStatus records how syncing a mailbox goes, under its lease.
@@ -300,6 +302,9 @@ func (s *Store) SetMailboxStatus(ctx context.Context, l Lease, st MailboxStatus)
 		}
 		if st.Stop {
 			q += `, state = 'stopped'`
+		}
+		if st.Release {
+			q += `, lease_owner = '', lease_expires_at = NULL`
 		}
 		if _, err := tx.ExecContext(ctx, s.q(q+` WHERE user_id = ?`), append(args, l.UserID)...); err != nil {
 			return err

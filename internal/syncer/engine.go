@@ -137,9 +137,11 @@ func (e *Engine) syncHierarchy(ctx context.Context, l store.Lease, mailbox strin
 		return nil, err
 	}
 	byID := map[string]store.Folder{}
-	roots := map[string]string{} // distinguished name -> folder id
+	stored := map[string]store.Folder{} // as the store holds them
+	roots := map[string]string{}        // distinguished name -> folder id
 	for _, f := range folders {
 		byID[f.FolderID] = f
+		stored[f.FolderID] = f
 		if f.Distinguished != "" {
 			roots[f.Distinguished] = f.FolderID
 		}
@@ -160,6 +162,7 @@ func (e *Engine) syncHierarchy(ctx context.Context, l store.Lease, mailbox strin
 	state := mb.HierarchyState
 	full := state == ""
 	seen := map[string]bool{}
+	changed := false
 	for {
 		page, err := src.SyncHierarchy(ctx, mailbox, state)
 		if errors.Is(err, ErrInvalidSyncState) && state != "" {
@@ -193,14 +196,33 @@ func (e *Engine) syncHierarchy(ctx context.Context, l store.Lease, mailbox strin
 				}
 			}
 		}
-		upserts := markSynced(byID, roots, sel)
-		if err := e.st.CommitHierarchy(ctx, l, store.HierarchyCommit{Upserts: upserts, Deletes: deletes, NewState: page.State}); err != nil {
-			return nil, err
+		// Only what changed goes to the store: an idle mailbox's poll writes nothing.
+		var upserts []store.Folder
+		for _, f := range markSynced(byID, roots, sel) {
+			if old, ok := stored[f.FolderID]; !ok || old.ParentID != f.ParentID || old.Name != f.Name || old.Class != f.Class ||
+				old.Synced != f.Synced || (f.Distinguished != "" && old.Distinguished != f.Distinguished) {
+				upserts = append(upserts, f)
+			}
+		}
+		if len(upserts) > 0 || len(deletes) > 0 || page.State != state {
+			if err := e.st.CommitHierarchy(ctx, l, store.HierarchyCommit{Upserts: upserts, Deletes: deletes, NewState: page.State}); err != nil {
+				return nil, err
+			}
+			changed = true
+			for _, f := range upserts {
+				stored[f.FolderID] = f
+			}
+			for _, id := range deletes {
+				delete(stored, id)
+			}
 		}
 		state = page.State
 		if page.Last {
 			break
 		}
+	}
+	if !changed {
+		return folders, nil
 	}
 	return e.st.ListFolders(ctx, l.UserID)
 }
@@ -290,7 +312,7 @@ func (e *Engine) pipeline(ctx context.Context, l store.Lease, mailbox string, sr
 	pages := make(chan fetched, 3)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() {
+	go func(state string) {
 		defer wg.Done()
 		defer close(pages)
 		for {
@@ -305,7 +327,7 @@ func (e *Engine) pipeline(ctx context.Context, l store.Lease, mailbox string, sr
 			}
 			state = fp.page.State
 		}
-	}()
+	}(state)
 	defer func() {
 		cancel()
 		for range pages { // let the reader end
@@ -319,6 +341,9 @@ func (e *Engine) pipeline(ctx context.Context, l store.Lease, mailbox string, sr
 		st.Pages++
 		st.Skipped += fp.skipped
 		st.Fetched += len(fp.records)
+		if len(fp.page.Changes) == 0 && fp.page.State == state && fp.page.Last {
+			return nil // nothing changed: an idle poll writes nothing
+		}
 		commit := store.PageCommit{Folder: folder, NewState: fp.page.State, Last: fp.page.Last, Generation: gen, Upserts: fp.records}
 		if e.opts.Failpoint != nil {
 			commit.BeforeCommit = func() { e.failpoint("inside-tx") }
