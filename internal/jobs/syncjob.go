@@ -57,6 +57,14 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		}
 	}()
 	owner := w.r.client.ID()
+	// This node's share of the service account's slots is taken first, in memory: a step
+	// that would wait for one writes nothing to the store.
+	freeLocal, ok := w.r.localSlot(args.OrgID)
+	if !ok {
+		outcome = "waiting"
+		return river.JobSnooze(time.Second + rand.N(time.Second))
+	}
+	defer freeLocal()
 	if mb, err := cfg.Store.GetMailbox(ctx, args.OrgID, args.UserID); errors.Is(err, store.ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -106,16 +114,8 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		release()
 		return river.JobSnooze(cfg.PollInterval)
 	}
-	// Hold a slot of the service account's bound, and of the server's, for the step:
-	// first this node's share, then the store's slot shared by all nodes.
-	freeLocal, ok := w.r.localSlot(args.OrgID)
-	if !ok {
-		outcome = "waiting"
-		release()
-		return river.JobSnooze(time.Second + rand.N(time.Second))
-	}
-	defer freeLocal()
-	// Hold a slot of the service account's bound, and of the server's, for the step.
+	// Hold a slot of the service account's bound, and of the server's, shared by all
+	// nodes, for the step.
 	sl := &slots{st: cfg.Store, owner: fmt.Sprintf("%s/%d", owner, job.ID), ttl: cfg.LeaseTTL}
 	defer func() {
 		rctx, cancel := context.WithTimeout(bg, 5*time.Second)

@@ -208,7 +208,7 @@ func startProduct(b *testing.B, sim *simProc, users int) *product {
 	rand.Read(key)
 	a, err := app.New(ctx, app.Config{
 		DataDir: b.TempDir(), MasterKey: hex.EncodeToString(key), Migrate: true, AllowPrivateEndpoints: true, PasswordParams: cheap,
-		Workers: 16, PollInterval: time.Minute,
+		Workers: 16, // the product's poll interval: 10 minutes with streaming notifications
 		// Every generated item is stored, as in BenchmarkInitialSync20k (the default 90
 		// days would skip some of them).
 		LookBack: 400 * 24 * time.Hour,
