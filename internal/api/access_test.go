@@ -146,10 +146,15 @@ func TestTenantIsolation(t *testing.T) {
 	acc := e.OrgAdmin(t, victim, "admin@victim.test", "correct horse battery")
 	users, _ := e.Service.ListUsers(ctx, op, victim)
 	toks, _ := e.Service.ListAPITokens(ctx, op, victim)
-	v := ids{org: victim, user: users[0].ID, run: run.ID, admin: acc.ID, token: toks[0].ID}
+	e.SyncMailbox(t, victim, users[0].ID, 0)
+	items, err := e.Store.ListItems(ctx, victim, users[0].ID)
+	if err != nil || len(items) == 0 {
+		t.Fatalf("the victim's items: %d, %v", len(items), err)
+	}
+	v := ids{org: victim, user: users[0].ID, run: run.ID, admin: acc.ID, token: toks[0].ID, item: items[0].ItemID}
 	snapshot := func() string {
 		var b strings.Builder
-		for _, p := range []string{"", "/users", "/admins", "/tokens", "/email-config", "/checks", "/mailboxes"} {
+		for _, p := range []string{"", "/users", "/admins", "/tokens", "/email-config", "/checks", "/mailboxes", "/changes"} {
 			r := e.do(t, e.opToken, "GET", path("/api/v1/orgs/{org}", v)+p, nil).want(t, 200)
 			b.Write(r.body)
 		}

@@ -57,7 +57,8 @@ type route struct {
 	handle  func(h *Handler, w http.ResponseWriter, r *http.Request, c *call) error
 }
 
-// routes is the API. Wildcards are named {org}, {user}, {run}, {admin} and {token}.
+// routes is the API. Wildcards are named {org}, {user}, {run}, {admin}, {token} and
+// {item} (an EWS ItemId, URL-escaped).
 var routes = []route{
 	{"GET", Prefix + "/openapi.json", public, (*Handler).getOpenAPI},
 
@@ -97,6 +98,18 @@ var routes = []route{
 	{"DELETE", Prefix + "/orgs/{org}/tokens/{token}", anyToken, (*Handler).revokeOrgToken},
 
 	{"GET", Prefix + "/orgs/{org}/audit", anyToken, (*Handler).listAudit},
+
+	{"GET", Prefix + "/orgs/{org}/changes", anyToken, (*Handler).listChanges},
+	{"GET", Prefix + "/orgs/{org}/users/{user}/messages", anyToken, (*Handler).listMessages},
+	{"GET", Prefix + "/orgs/{org}/users/{user}/messages/{item}", anyToken, (*Handler).getMessage},
+	{"GET", Prefix + "/orgs/{org}/users/{user}/events", anyToken, (*Handler).listEvents},
+	{"GET", Prefix + "/orgs/{org}/users/{user}/events/{item}", anyToken, (*Handler).getEvent},
+	{"GET", Prefix + "/orgs/{org}/users/{user}/contacts", anyToken, (*Handler).listContacts},
+	{"GET", Prefix + "/orgs/{org}/users/{user}/contacts/{item}", anyToken, (*Handler).getContact},
+
+	{"GET", Prefix + "/orgs/{org}/rooms/lists", anyToken, (*Handler).listRoomLists},
+	{"GET", Prefix + "/orgs/{org}/rooms", anyToken, (*Handler).listRooms},
+	{"GET", Prefix + "/orgs/{org}/availability", anyToken, (*Handler).availability},
 
 	{"GET", Prefix + "/tokens", operatorOnly, (*Handler).listOperatorTokens},
 	{"POST", Prefix + "/tokens", operatorOnly, (*Handler).createOperatorToken},

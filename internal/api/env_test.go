@@ -2,12 +2,14 @@ package api_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,7 +39,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{Env: controltest.New(t, controltest.Options{}), logs: &controltest.LogBuffer{}}
+	return newEnvWith(t, controltest.Options{})
+}
+
+// newEnvWith is newEnv with controltest's options (another database, say).
+func newEnvWith(t *testing.T, opts controltest.Options) *env {
+	t.Helper()
+	e := &env{Env: controltest.New(t, opts), logs: &controltest.LogBuffer{}}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var err error
 	e.api, err = api.New(e.Service, api.Options{Logger: logger})
@@ -81,8 +89,11 @@ func contosoConfig() map[string]any {
 		"ews_url": ewsURL, "auth_method": "ntlm"}
 }
 
-// ids fills the wildcards of a route pattern.
-type ids struct{ org, user, run, admin, token int64 }
+// ids fills the wildcards of a route pattern; item is an EWS ItemId, sent URL-escaped.
+type ids struct {
+	org, user, run, admin, token int64
+	item                         string
+}
 
 // path expands a pattern's wildcards (and drops a "METHOD " prefix).
 func path(pattern string, v ids) string {
@@ -92,6 +103,7 @@ func path(pattern string, v ids) string {
 	return strings.NewReplacer(
 		"{org}", strconv.FormatInt(v.org, 10), "{user}", strconv.FormatInt(v.user, 10), "{run}", strconv.FormatInt(v.run, 10),
 		"{admin}", strconv.FormatInt(v.admin, 10), "{token}", strconv.FormatInt(v.token, 10),
+		"{item}", url.PathEscape(cmp.Or(v.item, "none")),
 	).Replace(pattern)
 }
 

@@ -13,16 +13,17 @@ import (
 
 // Error codes: what a client branches on. The HTTP status says the same more coarsely.
 const (
-	codeInvalidInput     = "invalid_input"          // 400 (unreadable request) or 422 (values to fix)
-	codeUnauthenticated  = "unauthenticated"        // 401
-	codeForbidden        = "forbidden"              // 403
-	codeNotFound         = "not_found"              // 404
-	codeMethodNotAllowed = "method_not_allowed"     // 405
-	codeConflict         = "conflict"               // 409
-	codeTooLarge         = "too_large"              // 413
-	codeUnsupportedMedia = "unsupported_media_type" // 415
-	codeExchange         = "exchange_error"         // 502: Exchange failed or refused
-	codeInternal         = "internal"               // 500
+	codeInvalidInput     = "invalid_input"           // 400 (unreadable request) or 422 (values to fix)
+	codeUnauthenticated  = "unauthenticated"         // 401
+	codeForbidden        = "forbidden"               // 403
+	codeNotFound         = "not_found"               // 404
+	codeMethodNotAllowed = "method_not_allowed"      // 405
+	codeConflict         = "conflict"                // 409
+	codeTooLarge         = "too_large"               // 413
+	codeUnsupportedMedia = "unsupported_media_type"  // 415
+	codeExchange         = "exchange_error"          // 502: Exchange failed or refused
+	codeServiceMailbox   = "service_mailbox_missing" // 409: the service account has no mailbox
+	codeInternal         = "internal"                // 500
 	internalMessage      = "Something went wrong on the server; it has been logged. Try again later."
 )
 
@@ -32,6 +33,7 @@ type apiError struct {
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
 	Lines   []lineError       `json:"lines,omitempty"`
+	Fix     string            `json:"fix,omitempty"`
 }
 
 // lineError is a line of an imported list that is not understood.
@@ -62,6 +64,7 @@ func classify(err error) (int, apiError, bool) {
 		re  *requestError
 		mbe *http.MaxBytesError
 		ee  *control.ExchangeError
+		sme *control.ServiceMailboxError
 		de  *store.DuplicateError
 	)
 	switch {
@@ -91,6 +94,8 @@ func classify(err error) (int, apiError, bool) {
 		return http.StatusUnprocessableEntity, apiError{Code: codeInvalidInput, Message: im.Error() + "; nothing was imported.", Lines: lines}, false
 	case errors.As(err, &de), errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, apiError{Code: codeConflict, Message: "This exists already, or was changed meanwhile."}, false
+	case errors.As(err, &sme):
+		return http.StatusConflict, apiError{Code: codeServiceMailbox, Message: sentence(sme.Error()), Fix: control.ServiceMailboxFix}, false
 	case errors.As(err, &ee):
 		return http.StatusBadGateway, apiError{Code: codeExchange, Message: sentence(ee.Error())}, false
 	case errors.Is(err, control.ErrSealedPasswordUnreadable):

@@ -22,6 +22,17 @@ func (c covered) call(t *testing.T, e *env, token, route string, v ids, body any
 	return r
 }
 
+// callQuery is call with a query string.
+func (c covered) callQuery(t *testing.T, e *env, token, route string, v ids, query string) resp {
+	t.Helper()
+	method, _, _ := strings.Cut(route, " ")
+	r := e.do(t, token, method, path(route, v)+"?"+query, nil)
+	if r.status >= 200 && r.status < 300 {
+		c[route] = true
+	}
+	return r
+}
+
 // Every route's happy path, in the order an operator and an organization's script
 // would use them.
 func TestEveryRoute(t *testing.T) {
@@ -250,6 +261,62 @@ func TestEveryRoute(t *testing.T) {
 	c.call(t, e, ot, "GET /api/v1/orgs/{org}/mailboxes/{user}/history", mbID, nil).want(t, 200).decode(t, &hist)
 	if len(hist.History) != 3 || hist.History[0].State != "active" || hist.History[1].State != "paused" || hist.History[2].Status != "pending" {
 		t.Fatalf("history: %+v", hist)
+	}
+
+	// Synced data: alice's mailbox synced once; the change feed, her messages, events
+	// and contacts one by one; the rooms and a room's free/busy.
+	e.SyncMailbox(t, org.ID, alice.ID, 0)
+	var feed struct {
+		Changes []struct {
+			ItemID string `json:"item_id"`
+			Kind   string `json:"kind"`
+		} `json:"changes"`
+		NextCursor string `json:"next_cursor"`
+	}
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/changes", id, nil).want(t, 200).decode(t, &feed)
+	if len(feed.Changes) == 0 || feed.NextCursor == "" {
+		t.Fatalf("changes: %+v", feed)
+	}
+	c.callQuery(t, e, ot, "GET /api/v1/orgs/{org}/changes", id, "limit=5&cursor="+feed.NextCursor).want(t, 200)
+	for _, kind := range []string{"message", "event", "contact"} {
+		item := ""
+		for _, ch := range feed.Changes {
+			if ch.Kind == kind && item == "" {
+				item = ch.ItemID
+			}
+		}
+		v := ids{org: org.ID, user: alice.ID, item: item}
+		var list map[string][]struct{ ID string }
+		c.call(t, e, ot, "GET /api/v1/orgs/{org}/users/{user}/"+kind+"s", v, nil).want(t, 200).decode(t, &list)
+		if item == "" || len(list[kind+"s"]) == 0 {
+			t.Fatalf("no %s: %v", kind, list)
+		}
+		var got struct{ ID, Kind string }
+		c.call(t, e, ot, "GET /api/v1/orgs/{org}/users/{user}/"+kind+"s/{item}", v, nil).want(t, 200).decode(t, &got)
+		if got.ID != item || got.Kind != kind {
+			t.Fatalf("%s %s: %+v", kind, item, got)
+		}
+	}
+	var lists struct {
+		RoomLists []struct{ Email string } `json:"room_lists"`
+	}
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/rooms/lists", id, nil).want(t, 200).decode(t, &lists)
+	if len(lists.RoomLists) != 1 {
+		t.Fatalf("room lists: %+v", lists)
+	}
+	var rooms struct {
+		Rooms []struct{ Email string } `json:"rooms"`
+	}
+	c.callQuery(t, e, ot, "GET /api/v1/orgs/{org}/rooms", id, "list="+lists.RoomLists[0].Email).want(t, 200).decode(t, &rooms)
+	if len(rooms.Rooms) != 3 {
+		t.Fatalf("rooms: %+v", rooms)
+	}
+	var avail struct {
+		Mailboxes []struct{ Email string } `json:"mailboxes"`
+	}
+	c.callQuery(t, e, ot, "GET /api/v1/orgs/{org}/availability", id, "emails="+rooms.Rooms[0].Email+"&start=2026-12-01&end=2026-12-02").want(t, 200).decode(t, &avail)
+	if len(avail.Mailboxes) != 1 {
+		t.Fatalf("availability: %+v", avail)
 	}
 
 	// The audit log, a page at a time.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailbridge/mailbridge/internal/app"
 	"github.com/mailbridge/mailbridge/internal/control"
@@ -22,6 +23,24 @@ type tenant struct {
 	org, user, run, admin, token int64
 	adminEmail                   string
 	apiToken                     string // an organization token
+	item                         string // an item of the user's synced mailbox (see waitForItem)
+}
+
+// waitForItem waits for the demo's workers to sync the tenant's user and keeps one of
+// their items' ids.
+func waitForItem(t *testing.T, d *app.Demo, tn *tenant) {
+	t.Helper()
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		items, err := d.App.Store().ListItems(context.Background(), tn.org, tn.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) > 0 {
+			tn.item = items[0].ItemID
+			return
+		}
+	}
+	t.Fatal("the tenant's mailbox was not synced in time")
 }
 
 func makeTenant(t *testing.T, d *app.Demo, op control.Principal, name string) tenant {
@@ -118,6 +137,7 @@ func TestTenantIsolation(t *testing.T) {
 	op := demoOperator(t, d)
 	a := makeTenant(t, d, op, "Alpha")
 	b := makeTenant(t, d, op, "Beta")
+	waitForItem(t, d, &b)
 	sess, err := d.App.Service().Login(context.Background(), a.adminEmail, "admin password 1234", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +166,8 @@ func TestTenantIsolation(t *testing.T) {
 					return strconv.FormatInt(objects.admin, 10)
 				case "{token}":
 					return strconv.FormatInt(objects.token, 10)
+				case "{item}":
+					return url.PathEscape(objects.item)
 				}
 				t.Fatalf("route %s: unknown wildcard %s: teach this test its ids", route, w)
 				return ""
@@ -179,7 +201,9 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("only %d foreign requests tried: are the routes registered?", tried)
 	}
 	for _, route := range []string{"GET /orgs/{org}/mailboxes/{user}", "POST /orgs/{org}/mailboxes/{user}/pause",
-		"GET /api/v1/orgs/{org}/mailboxes/{user}", "GET /api/v1/orgs/{org}/mailboxes/{user}/history"} {
+		"GET /api/v1/orgs/{org}/mailboxes/{user}", "GET /api/v1/orgs/{org}/mailboxes/{user}/history",
+		"GET /api/v1/orgs/{org}/changes", "GET /api/v1/orgs/{org}/users/{user}/messages/{item}", "GET /api/v1/orgs/{org}/rooms/lists",
+		"GET /api/v1/orgs/{org}/availability", "GET /orgs/{org}/rooms"} {
 		if !covered[route] {
 			t.Errorf("route %s was not tried: is it registered under another pattern?", route)
 		}

@@ -2,7 +2,9 @@
 // admin panel (operators and organization admins), each organization's users (the
 // mailboxes it syncs, each with its status history), its email configuration (with the
 // folders it syncs), check runs with their per-user results, browser sessions, API tokens
-// and the audit log.
+// and the audit log; and the synced items with the organization's change feed, read by
+// the data APIs (items.go: keyset-paged listings, each upsert of the feed with its item's
+// current content).
 //
 // One Store type works over SQLite (embedded, the default: a file in the data directory)
 // and PostgreSQL (for several nodes). Queries are written once, with ? placeholders that

@@ -196,7 +196,9 @@ func TestPagesAreValidHTML(t *testing.T) {
 		base + "/admins", base + "/tokens", base + "/audit", emptyBase + "/users", emptyBase + "/email", emptyBase + "/checks",
 		emptyBase + "/admins", emptyBase + "/tokens", emptyBase + "/audit", base + "/users?q=nobody", "/orgs/999/users", "/nothing/here",
 		base + "/mailboxes", base + "/mailboxes?status=error&q=a", base + "/mailboxes?q=nobody", emptyBase + "/mailboxes",
-		base + "/mailboxes/" + itoa(e.userIDs(t, org)["alice@contoso.com"])} {
+		base + "/mailboxes/" + itoa(e.userIDs(t, org)["alice@contoso.com"]),
+		base + "/rooms", base + "/rooms?list=hq-rooms%40contoso.com&date=2026-12-01", base + "/rooms?date=nope",
+		base + "/rooms?list=nobody%40contoso.com", emptyBase + "/rooms"} {
 		pages["GET "+p] = b.get(p)
 	}
 	pages["org error"] = b.post("/orgs", url.Values{"name": {""}})

@@ -85,6 +85,8 @@ func (h *Handler) table() []route {
 		{method: "POST", pattern: "/orgs/{org}/mailboxes/{user}/pause", access: signedIn, fn: h.pauseMailbox},
 		{method: "POST", pattern: "/orgs/{org}/mailboxes/{user}/resume", access: signedIn, fn: h.resumeMailbox},
 
+		{method: "GET", pattern: "/orgs/{org}/rooms", access: signedIn, fn: h.roomsPage},
+
 		{method: "GET", pattern: "/orgs/{org}/checks", access: signedIn, fn: h.checksPage},
 		{method: "GET", pattern: "/orgs/{org}/checks/{run}", access: signedIn, fn: h.checkRunPage},
 

@@ -1,7 +1,7 @@
 // Package web is the admin panel: server-rendered pages for operators and organization
 // admins — log in, organizations, users, the Email Configuration with its magic wand and
-// its check button, the sync of every mailbox (with pause and resume), check history,
-// admins, API tokens and the audit log.
+// its check button, the sync of every mailbox (with pause and resume), rooms and their
+// free/busy day, check history, admins, API tokens and the audit log.
 //
 // Every action goes through internal/control, which authorizes, validates and audits it;
 // this package only turns HTTP requests into those calls and their results into HTML (or,
@@ -21,7 +21,9 @@
 // #check-results, whose rows carry data-user, data-check and data-code. On the Users tab:
 // add-email, add-display-name, import-text, import-file, group-address, user-search. On
 // the Mailboxes tab: the filters mailbox-status and mailbox-search, and #mailboxes, whose
-// rows carry data-user, data-state and data-status. On other tabs: org-name, admin-email, admin-name, admin-password, token-name, new-token.
+// rows carry data-user, data-state and data-status. On the Rooms tab: the choices
+// rooms-list and rooms-date, #rooms, whose rows carry data-room, and #rooms-problem. On
+// other tabs: org-name, admin-email, admin-name, admin-password, token-name, new-token.
 // A field's error is #<id>-error.
 package web
 

@@ -41,6 +41,9 @@ type Options struct {
 	DenyPrivate bool
 	// OnActivate is passed to control.Config.
 	OnActivate func(ctx context.Context, orgID int64, userIDs []int64)
+	// DSN names the database (see store.ParseDSN), empty and migrated; default a fresh
+	// SQLite file. Tests that run on PostgreSQL too pass pgtest.NewDatabase(t).
+	DSN string
 }
 
 // Env is a control.Service with its store and the simulator it reaches. Everything is
@@ -49,9 +52,10 @@ type Env struct {
 	Service  *control.Service
 	Store    *store.Store
 	Sim      *exchangesim.Server
-	Config   control.Config    // what Service was built from
-	EWSURL   string            // EWSURL, served by Sim
-	Operator control.Principal // an operator acting outside any session (as the CLI does)
+	World    *exchangesim.World // Sim's organization: mailboxes to change, users to add
+	Config   control.Config     // what Service was built from
+	EWSURL   string             // EWSURL, served by Sim
+	Operator control.Principal  // an operator acting outside any session (as the CLI does)
 }
 
 // New builds an Env.
@@ -82,7 +86,12 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(e.Sim.CAPEM())
-	e.Store, err = store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "mb.db"), store.Options{Migrate: true})
+	e.World = sim.World()
+	dsn := opts.DSN
+	if dsn == "" {
+		dsn = "sqlite:" + filepath.Join(t.TempDir(), "mb.db")
+	}
+	e.Store, err = store.Open(context.Background(), dsn, store.Options{Migrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,13 @@ package controltest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/store"
+	"github.com/mailbridge/mailbridge/internal/syncer"
 )
 
 // testWorker is the lease owner of the helpers below, standing in for the sync engine.
@@ -72,5 +74,49 @@ func (e *Env) SyncItems(t testing.TB, userID int64, n int) {
 	}
 	if _, err := e.Store.CommitPage(ctx, l, page); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// SyncMailbox syncs a user's active mailbox to the end, as the sync engine's jobs do:
+// through the organization's saved service account and folder selection, under the
+// mailbox's lease, from the simulator into the store. pageSize is SyncFolderItems' page
+// (0: the engine's default); small pages make many commits.
+func (e *Env) SyncMailbox(t testing.TB, orgID, userID int64, pageSize int) syncer.Stats {
+	t.Helper()
+	ctx := context.Background()
+	u, err := e.Store.GetUser(ctx, orgID, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := e.Service.EWSClient(ctx, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.CloseIdleConnections()
+	folders, err := e.Service.SyncFolders(ctx, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := e.lease(t, userID)
+	defer func() {
+		if err := e.Store.ReleaseLease(ctx, l); err != nil {
+			t.Error(err)
+		}
+	}()
+	eng := syncer.New(e.Store, syncer.Options{PageSize: pageSize})
+	var total syncer.Stats
+	for {
+		st, err := eng.SyncMailbox(ctx, l, u.Email, &syncer.EWSSource{Client: client}, folders)
+		total.Created += st.Created
+		total.Updated += st.Updated
+		total.Deleted += st.Deleted
+		total.Pages += st.Pages
+		if errors.Is(err, syncer.ErrMore) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("sync %s: %v", u.Email, err)
+		}
+		return total
 	}
 }

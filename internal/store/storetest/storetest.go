@@ -39,6 +39,8 @@ func Run(t *testing.T, open Opener) {
 		{"MailboxStatusHistory", testMailboxStatusHistory},
 		{"MailboxStatusHistoryBounded", testMailboxStatusHistoryBounded},
 		{"FolderNoLongerSynced", testFolderNoLongerSynced},
+		{"ItemListings", testItemListings},
+		{"ChangeFeed", testChangeFeed},
 		{"CheckRuns", testCheckRuns},
 		{"Sessions", testSessions},
 		{"APITokens", testAPITokens},
