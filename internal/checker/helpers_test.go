@@ -17,6 +17,7 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/checker"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/exchangesim/simtest"
 )
 
 const (
@@ -34,22 +35,7 @@ func startSim(t testing.TB, opts exchangesim.Options, tls bool) *exchangesim.Ser
 	if opts.Clock == nil {
 		opts.Clock = testClock
 	}
-	sim, err := exchangesim.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := sim.Start(ctx, exchangesim.ListenConfig{Addr: "127.0.0.1:0", TLS: tls, StateDir: t.TempDir()})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		sctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		defer stop()
-		srv.Shutdown(sctx)
-	})
+	_, srv := simtest.Start(t, opts, exchangesim.ListenConfig{TLS: tls})
 	return srv
 }
 

@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mailbridge/mailbridge/internal/cli"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/exchangesim/simtest"
 )
 
 const checkSvcPass = exchangesim.DefaultServicePassword
@@ -22,22 +22,7 @@ const checkSvcPass = exchangesim.DefaultServicePassword
 // checkSim starts the contoso simulator in-process for `mailbridge check` tests.
 func checkSim(t *testing.T, tls bool) *exchangesim.Server {
 	t.Helper()
-	sim, err := exchangesim.New(exchangesim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := sim.Start(ctx, exchangesim.ListenConfig{Addr: "127.0.0.1:0", TLS: tls, StateDir: t.TempDir()})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		sctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		defer stop()
-		srv.Shutdown(sctx)
-	})
+	_, srv := simtest.Start(t, exchangesim.Options{}, exchangesim.ListenConfig{TLS: tls})
 	return srv
 }
 

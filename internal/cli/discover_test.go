@@ -13,31 +13,19 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverserver"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/exchangesim/simtest"
 )
 
 // discoverSim starts a contoso simulator over TLS and returns its port and the path of
 // its CA certificate, written to a temporary file.
 func discoverSim(t *testing.T, ad exchangesim.AutodiscoverOptions) (port, caFile string) {
 	t.Helper()
-	sim, err := exchangesim.New(exchangesim.Options{Autodiscover: ad})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := sim.Start(ctx, exchangesim.ListenConfig{Addr: "127.0.0.1:0", TLS: true, StateDir: t.TempDir()})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = srv.Shutdown(context.Background())
-	})
+	_, srv := simtest.Start(t, exchangesim.Options{Autodiscover: ad}, exchangesim.ListenConfig{TLS: true})
 	caFile = filepath.Join(t.TempDir(), "sim-ca.pem")
 	if err := os.WriteFile(caFile, srv.CAPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, port, err = net.SplitHostPort(strings.TrimPrefix(srv.Info().BaseURL, "https://"))
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(srv.Info().BaseURL, "https://"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/mailbridge/mailbridge/internal/ews"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/exchangesim/simtest"
 	"github.com/mailbridge/mailbridge/internal/pgtest"
 	"github.com/mailbridge/mailbridge/internal/store"
 	"github.com/mailbridge/mailbridge/internal/syncer"
@@ -70,23 +71,8 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, d dialect)) {
 func newFixture(t *testing.T, d dialect, sc *exchangesim.Scenario, users ...string) *fixture {
 	t.Helper()
 	f := &fixture{clock: &clock{now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}, users: map[string]int64{}}
-	opts := exchangesim.Options{Clock: f.clock.Now, Scenario: sc}
-	var err error
-	if f.sim, err = exchangesim.New(opts); err != nil {
-		t.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	srv, err := f.sim.Start(sctx, exchangesim.ListenConfig{Addr: "127.0.0.1:0"})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		c, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		defer stop()
-		srv.Shutdown(c)
-	})
+	var srv *exchangesim.Server
+	f.sim, srv = simtest.Start(t, exchangesim.Options{Clock: f.clock.Now, Scenario: sc}, exchangesim.ListenConfig{})
 	svc := "svc-sync@contoso.com"
 	if sc != nil {
 		svc = "svc-sync@example.com"

@@ -16,6 +16,7 @@ import (
 	"github.com/mailbridge/mailbridge/internal/ews"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/exchangesim/simtest"
 	"github.com/mailbridge/mailbridge/internal/pgtest"
 	"github.com/mailbridge/mailbridge/internal/store"
 	"github.com/mailbridge/mailbridge/internal/watch"
@@ -46,22 +47,8 @@ func newFixtureOn(t *testing.T, dsn string, users ...string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{users: map[string]int64{}, dsn: dsn}
-	var err error
-	if f.sim, err = exchangesim.New(exchangesim.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	srv, err := f.sim.Start(sctx, exchangesim.ListenConfig{Addr: "127.0.0.1:0"})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		c, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		defer stop()
-		srv.Shutdown(c)
-	})
+	var srv *exchangesim.Server
+	f.sim, srv = simtest.Start(t, exchangesim.Options{}, exchangesim.ListenConfig{})
 	f.url, f.admin = srv.Info().EWSURL, srv.Info().AdminURL
 	f.st = f.openStore(t)
 	o, err := f.st.CreateOrganization(ctx, store.System, "Contoso")
