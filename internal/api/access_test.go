@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mailbridge/mailbridge/internal/control"
+	"github.com/mailbridge/mailbridge/internal/store"
 )
 
 // sampleBody is a valid body for each route that takes one, so that a refusal is about
@@ -30,6 +31,10 @@ func sampleBody(route string) any {
 		return contosoConfig()
 	case "POST /api/v1/orgs/{org}/tokens", "POST /api/v1/tokens":
 		return map[string]any{"name": "intruder"}
+	case "POST /api/v1/orgs/{org}/group-sources":
+		return map[string]any{"group": "sales@contoso.com"}
+	case "PUT /api/v1/orgs/{org}/retention":
+		return map[string]any{"days": 1}
 	}
 	return nil
 }
@@ -151,10 +156,14 @@ func TestTenantIsolation(t *testing.T) {
 	if err != nil || len(items) == 0 {
 		t.Fatalf("the victim's items: %d, %v", len(items), err)
 	}
-	v := ids{org: victim, user: users[0].ID, run: run.ID, admin: acc.ID, token: toks[0].ID, item: items[0].ItemID}
+	src, err := e.Store.AddGroupSource(ctx, store.System, victim, "sales@contoso.com", store.GroupRead{Status: "held", Held: []string{"alice@contoso.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ids{org: victim, user: users[0].ID, run: run.ID, admin: acc.ID, token: toks[0].ID, item: items[0].ItemID, source: src.ID}
 	snapshot := func() string {
 		var b strings.Builder
-		for _, p := range []string{"", "/users", "/admins", "/tokens", "/email-config", "/checks", "/mailboxes", "/changes"} {
+		for _, p := range []string{"", "/users", "/admins", "/tokens", "/email-config", "/checks", "/mailboxes", "/changes", "/group-sources", "/retention"} {
 			r := e.do(t, e.opToken, "GET", path("/api/v1/orgs/{org}", v)+p, nil).want(t, 200)
 			b.Write(r.body)
 		}

@@ -57,8 +57,8 @@ type route struct {
 	handle  func(h *Handler, w http.ResponseWriter, r *http.Request, c *call) error
 }
 
-// routes is the API. Wildcards are named {org}, {user}, {run}, {admin}, {token} and
-// {item} (an EWS ItemId, URL-escaped).
+// routes is the API. Wildcards are named {org}, {user}, {run}, {admin}, {token}, {webhook},
+// {source} (a kept distribution group) and {item} (an EWS ItemId, URL-escaped).
 var routes = []route{
 	{"GET", Prefix + "/openapi.json", public, (*Handler).getOpenAPI},
 
@@ -77,6 +77,13 @@ var routes = []route{
 	{"DELETE", Prefix + "/orgs/{org}/users/{user}", anyToken, (*Handler).removeUser},
 	{"POST", Prefix + "/orgs/{org}/users/import", anyToken, (*Handler).importUsers},
 	{"POST", Prefix + "/orgs/{org}/users/import-group", anyToken, (*Handler).importGroup},
+	{"GET", Prefix + "/orgs/{org}/group-sources", anyToken, (*Handler).listGroupSources},
+	{"POST", Prefix + "/orgs/{org}/group-sources", anyToken, (*Handler).keepGroup},
+	{"POST", Prefix + "/orgs/{org}/group-sources/sync", anyToken, (*Handler).rereadGroups},
+	{"DELETE", Prefix + "/orgs/{org}/group-sources/{source}", anyToken, (*Handler).removeGroupSource},
+	{"POST", Prefix + "/orgs/{org}/group-sources/{source}/confirm", anyToken, (*Handler).confirmGroupRemovals},
+	{"GET", Prefix + "/orgs/{org}/retention", anyToken, (*Handler).getRetention},
+	{"PUT", Prefix + "/orgs/{org}/retention", anyToken, (*Handler).setRetention},
 
 	{"GET", Prefix + "/orgs/{org}/email-config", anyToken, (*Handler).getEmailConfig},
 	{"PUT", Prefix + "/orgs/{org}/email-config", anyToken, (*Handler).saveEmailConfig},
@@ -110,6 +117,16 @@ var routes = []route{
 	{"GET", Prefix + "/orgs/{org}/rooms/lists", anyToken, (*Handler).listRoomLists},
 	{"GET", Prefix + "/orgs/{org}/rooms", anyToken, (*Handler).listRooms},
 	{"GET", Prefix + "/orgs/{org}/availability", anyToken, (*Handler).availability},
+
+	{"GET", Prefix + "/orgs/{org}/webhooks", anyToken, (*Handler).listWebhooks},
+	{"POST", Prefix + "/orgs/{org}/webhooks", anyToken, (*Handler).createWebhook},
+	{"GET", Prefix + "/orgs/{org}/webhooks/{webhook}", anyToken, (*Handler).getWebhook},
+	{"PATCH", Prefix + "/orgs/{org}/webhooks/{webhook}", anyToken, (*Handler).updateWebhook},
+	{"DELETE", Prefix + "/orgs/{org}/webhooks/{webhook}", anyToken, (*Handler).deleteWebhook},
+	{"POST", Prefix + "/orgs/{org}/webhooks/{webhook}/rotate-secret", anyToken, (*Handler).rotateWebhookSecret},
+	{"POST", Prefix + "/orgs/{org}/webhooks/{webhook}/test", anyToken, (*Handler).testWebhook},
+	{"GET", Prefix + "/orgs/{org}/webhooks/{webhook}/deliveries", anyToken, (*Handler).listWebhookDeliveries},
+	{"GET", Prefix + "/orgs/{org}/incidents", anyToken, (*Handler).listIncidents},
 
 	{"GET", Prefix + "/tokens", operatorOnly, (*Handler).listOperatorTokens},
 	{"POST", Prefix + "/tokens", operatorOnly, (*Handler).createOperatorToken},

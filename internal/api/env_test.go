@@ -92,6 +92,8 @@ func contosoConfig() map[string]any {
 // ids fills the wildcards of a route pattern; item is an EWS ItemId, sent URL-escaped.
 type ids struct {
 	org, user, run, admin, token int64
+	source                       int64 // a kept distribution group
+	webhook                      int64
 	item                         string
 }
 
@@ -104,6 +106,7 @@ func path(pattern string, v ids) string {
 		"{org}", strconv.FormatInt(v.org, 10), "{user}", strconv.FormatInt(v.user, 10), "{run}", strconv.FormatInt(v.run, 10),
 		"{admin}", strconv.FormatInt(v.admin, 10), "{token}", strconv.FormatInt(v.token, 10),
 		"{item}", url.PathEscape(cmp.Or(v.item, "none")),
+		"{source}", strconv.FormatInt(v.source, 10), "{webhook}", strconv.FormatInt(v.webhook, 10),
 	).Replace(pattern)
 }
 

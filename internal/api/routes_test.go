@@ -319,6 +319,124 @@ func TestEveryRoute(t *testing.T) {
 		t.Fatalf("availability: %+v", avail)
 	}
 
+	// Joiners and leavers: sales@contoso.com kept in sync; emptied by mistake, its
+	// re-read is held until confirmed; then no longer kept. The retention.
+	var kept struct {
+		GroupSource struct {
+			ID      int64  `json:"id"`
+			Address string `json:"address"`
+			Status  string `json:"status"`
+		} `json:"group_source"`
+		Import struct {
+			Added int `json:"added"`
+		} `json:"import"`
+	}
+	r = c.call(t, e, ot, "POST /api/v1/orgs/{org}/group-sources", id, map[string]any{"group": "Sales@Contoso.com"}).want(t, 201)
+	r.decode(t, &kept)
+	if kept.GroupSource.Address != "sales@contoso.com" || kept.GroupSource.Status != "ok" || kept.Import.Added == 0 ||
+		r.header.Get("Location") != fmt.Sprintf("/api/v1/orgs/%d/group-sources/%d", org.ID, kept.GroupSource.ID) {
+		t.Fatalf("kept: %s", r.body)
+	}
+	srcID := ids{org: org.ID, source: kept.GroupSource.ID}
+	var srcs struct {
+		GroupSources []struct {
+			ID     int64    `json:"id"`
+			Status string   `json:"status"`
+			Held   []string `json:"held"`
+		} `json:"group_sources"`
+	}
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/group-sources", id, nil).want(t, 200).decode(t, &srcs)
+	if len(srcs.GroupSources) != 1 || srcs.GroupSources[0].ID != kept.GroupSource.ID || srcs.GroupSources[0].Held == nil {
+		t.Fatalf("group sources: %+v", srcs)
+	}
+	if err := e.World.SetGroupMembers("sales@contoso.com"); err != nil {
+		t.Fatal(err)
+	}
+	c.call(t, e, ot, "POST /api/v1/orgs/{org}/group-sources/sync", id, nil).want(t, 200).decode(t, &srcs)
+	if srcs.GroupSources[0].Status != "held" || len(srcs.GroupSources[0].Held) != kept.Import.Added {
+		t.Fatalf("after emptying the group: %+v", srcs)
+	}
+	c.call(t, e, ot, "POST /api/v1/orgs/{org}/group-sources/{source}/confirm", srcID, nil).want(t, 200).decode(t, &srcs)
+	if srcs.GroupSources[0].Status != "ok" || len(srcs.GroupSources[0].Held) != 0 {
+		t.Fatalf("confirmed: %+v", srcs)
+	}
+	c.call(t, e, ot, "DELETE /api/v1/orgs/{org}/group-sources/{source}", srcID, nil).want(t, 204)
+	var ret struct {
+		Days int `json:"days"`
+	}
+	c.call(t, e, ot, "PUT /api/v1/orgs/{org}/retention", id, map[string]any{"days": 30}).want(t, 200).decode(t, &ret)
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/retention", id, nil).want(t, 200).decode(t, &ret)
+	if ret.Days != 30 {
+		t.Fatalf("retention: %+v", ret)
+	}
+
+	// Webhooks: a subscription to changes and status events, tested (ping), its secret
+	// rotated with an overlap (the next delivery is signed with both), its delivery log.
+	rcv := newReceiver(t)
+	var hook struct {
+		ID     int64    `json:"id"`
+		Secret string   `json:"secret"`
+		URL    string   `json:"url"`
+		Events []string `json:"events"`
+		Active bool     `json:"active"`
+	}
+	r = c.call(t, e, ot, "POST /api/v1/orgs/{org}/webhooks", id, map[string]any{"url": rcv.URL, "events": []string{"changes", "status"}, "description": "CRM"}).want(t, 201)
+	r.decode(t, &hook)
+	if !strings.HasPrefix(hook.Secret, "whsec_") || hook.URL != rcv.URL || !hook.Active || len(hook.Events) != 2 ||
+		r.header.Get("Location") != fmt.Sprintf("/api/v1/orgs/%d/webhooks/%d", org.ID, hook.ID) {
+		t.Fatalf("webhook: %s", r.body)
+	}
+	hid := ids{org: org.ID, webhook: hook.ID}
+	r = c.call(t, e, ot, "GET /api/v1/orgs/{org}/webhooks", id, nil).want(t, 200)
+	if strings.Contains(string(r.body), hook.Secret) || !strings.Contains(string(r.body), rcv.URL) {
+		t.Fatalf("webhook list shows the secret or lacks the webhook: %s", r.body)
+	}
+	r = c.call(t, e, ot, "PATCH /api/v1/orgs/{org}/webhooks/{webhook}", hid, map[string]any{"description": "CRM (production)"}).want(t, 200)
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/webhooks/{webhook}", hid, nil).want(t, 200)
+	if !strings.Contains(string(r.body), "CRM (production)") || strings.Contains(string(r.body), hook.Secret) {
+		t.Fatalf("updated webhook: %s", r.body)
+	}
+	var attempt struct {
+		OK         bool   `json:"ok"`
+		StatusCode int    `json:"status_code"`
+		Event      string `json:"event"`
+	}
+	c.call(t, e, ot, "POST /api/v1/orgs/{org}/webhooks/{webhook}/test", hid, nil).want(t, 200).decode(t, &attempt)
+	if !attempt.OK || attempt.StatusCode != 204 || attempt.Event != "ping" {
+		t.Fatalf("test delivery: %+v", attempt)
+	}
+	if got := rcv.last(t); !got.verifies(hook.Secret) || got.event != "ping" {
+		t.Fatalf("the ping is not signed with the secret: %+v", got)
+	}
+	old := hook.Secret
+	c.call(t, e, ot, "POST /api/v1/orgs/{org}/webhooks/{webhook}/rotate-secret", hid, map[string]any{"overlap_seconds": 3600}).want(t, 200).decode(t, &hook)
+	if hook.Secret == old || !strings.HasPrefix(hook.Secret, "whsec_") {
+		t.Fatalf("rotated secret: %q", hook.Secret)
+	}
+	c.call(t, e, ot, "POST /api/v1/orgs/{org}/webhooks/{webhook}/test", hid, nil).want(t, 200).decode(t, &attempt)
+	if got := rcv.last(t); !got.verifies(hook.Secret) || !got.verifies(old) {
+		t.Fatalf("during the overlap a delivery verifies with both secrets: %+v", got)
+	}
+	var log struct {
+		Attempts []struct {
+			Event string `json:"event"`
+			OK    bool   `json:"ok"`
+		} `json:"attempts"`
+	}
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/webhooks/{webhook}/deliveries", hid, nil).want(t, 200).decode(t, &log)
+	if len(log.Attempts) != 2 || !log.Attempts[0].OK || log.Attempts[0].Event != "ping" {
+		t.Fatalf("delivery log: %+v", log)
+	}
+	var incs struct {
+		Incidents []struct{ ID int64 } `json:"incidents"`
+	}
+	c.call(t, e, ot, "GET /api/v1/orgs/{org}/incidents", id, nil).want(t, 200).decode(t, &incs)
+	if incs.Incidents == nil {
+		t.Fatal("incidents: not a list")
+	}
+	c.call(t, e, ot, "DELETE /api/v1/orgs/{org}/webhooks/{webhook}", hid, nil).want(t, 204)
+	e.do(t, ot, "GET", path("/api/v1/orgs/{org}/webhooks/{webhook}", hid), nil).wantErr(t, 404, "not_found")
+
 	// The audit log, a page at a time.
 	var page struct {
 		Entries []struct {

@@ -141,11 +141,18 @@ func (h *Handler) importUsers(w http.ResponseWriter, r *http.Request, c *call) e
 func (h *Handler) importGroup(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in struct {
 		Group string `json:"group"`
+		Keep  bool   `json:"keep"` // keep the organization in sync with the group (lifecycle.go)
 	}
 	if _, err := decodeJSON(w, r, &in, false); err != nil {
 		return err
 	}
-	res, err := h.svc.ImportGroup(r.Context(), c.p, c.org.ID, in.Group)
+	var res control.ImportResult
+	var err error
+	if in.Keep {
+		_, res, err = h.svc.KeepGroup(r.Context(), c.p, c.org.ID, in.Group)
+	} else {
+		res, err = h.svc.ImportGroup(r.Context(), c.p, c.org.ID, in.Group)
+	}
 	if err != nil {
 		return err
 	}

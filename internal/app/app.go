@@ -41,7 +41,8 @@ type App struct {
 	web     *web.Handler
 	api     *api.Handler
 	handler http.Handler
-	watch   appWatch // streaming notifications (watch.go)
+	watch   appWatch          // streaming notifications (watch.go)
+	notify  *control.Notifier // webhooks and alerts (notify.go)
 }
 
 // New opens the store and builds the server. The caller closes it.
@@ -102,7 +103,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: logger, st: st, metrics: metrics.New(st)}
 	svc, err := control.New(control.Config{
 		Store: st, Sealer: sealer, AllowPrivateEndpoints: cfg.AllowPrivateEndpoints, Overrides: ov,
-		RootCAs: roots, Resolver: cfg.Resolver, PasswordParams: cfg.PasswordParams,
+		RootCAs: roots, Resolver: cfg.Resolver, PasswordParams: cfg.PasswordParams, OnOrganizationDeleted: a.forgetOrganization,
 		CheckOptions: checker.Options{Concurrency: cfg.CheckConcurrency},
 		OnActivate:   a.enqueue,
 		EWSObserver:  a.metrics,
@@ -112,11 +113,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.svc = svc
+	a.notify = newNotifier(svc, cfg, logger)
 	engine := syncer.New(st, syncer.Options{LookBack: cfg.LookBack, FullBody: cfg.FullBody, StepBudget: 10 * time.Second,
 		PageSize: cfg.PageSize, FetchBatch: cfg.FetchBatch, Failpoint: cfg.Failpoint})
 	if a.runner, err = jobs.New(jobs.Config{Store: st, Engine: engine, Sources: orgSources{svc, cfg.FetchBatch}, NodeID: cfg.NodeID,
 		Workers: cfg.Workers, PollInterval: cfg.PollInterval, LeaseTTL: cfg.LeaseTTL,
-		AccountSlots: cfg.AccountSlots, ServerSlots: cfg.ServerSlots, Recheck: svc.RecheckAccess, RecheckInterval: cfg.RecheckInterval, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep}); err != nil {
+		AccountSlots: cfg.AccountSlots, ServerSlots: cfg.ServerSlots, Recheck: svc.RecheckAccess, RecheckInterval: cfg.RecheckInterval, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep,
+		Notifier: jobsNotifier{a.notify}, WebhookInterval: cfg.Notify.WebhookInterval, AlertInterval: cfg.Notify.AlertInterval,
+		Lifecycle: a.lifecycle(svc)}); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -153,8 +157,11 @@ func (a *App) Routes() []string {
 	return append(append([]string{"GET /healthz", "GET /readyz", "GET /metrics"}, a.web.Routes()...), a.api.Routes()...)
 }
 
-// Close closes the store.
-func (a *App) Close() error { return a.st.Close() }
+// Close closes the store (and the webhooks' idle connections).
+func (a *App) Close() error {
+	a.notify.Close()
+	return a.st.Close()
+}
 
 // Listen opens the configured listen address.
 func (a *App) Listen() (net.Listener, error) {
@@ -194,11 +201,8 @@ func (o orgSources) Folders(ctx context.Context, orgID int64) (syncer.Folders, e
 
 // Source implements jobs.Sources: EWS with the organization's saved configuration.
 func (o orgSources) Source(ctx context.Context, orgID int64) (syncer.Source, error) {
-	c, err := o.svc.EWSClient(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return &syncer.EWSSource{Client: c, FetchBatch: o.fetchBatch}, nil
+	// EWS, without the items older than the organization's retention (control/retention.go).
+	return o.svc.SyncSource(ctx, orgID, o.fetchBatch)
 }
 
 // startJobs starts the sync jobs when this node runs workers; the returned function

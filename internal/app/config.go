@@ -72,6 +72,10 @@ type Config struct {
 	// RecheckInterval is how often every organization's access is re-checked (default 6
 	// hours).
 	RecheckInterval time.Duration
+	// GroupSyncInterval is how often the distribution groups organizations keep in sync
+	// are re-read (default 60 minutes); RetentionInterval how often items older than an
+	// organization's retention are purged (default 1 hour).
+	GroupSyncInterval, RetentionInterval time.Duration
 	// AccountSlots and ServerSlots bound the sync steps running at once, across all
 	// nodes, per service account and per Exchange server (defaults 8 and 64).
 	AccountSlots, ServerSlots int
@@ -91,6 +95,8 @@ type Config struct {
 	// Failpoint, if set, is called at the sync engine's named points (see
 	// syncer.Options.Failpoint): `mailbridge worker` sets it for crash-safety tests.
 	Failpoint func(name string)
+	// Notify configures webhooks and alerts (notify.go).
+	Notify NotifyConfig
 }
 
 // withDefaults fills in the defaults.
@@ -151,6 +157,12 @@ func (c Config) Validate() error {
 	}
 	if c.CheckConcurrency < 0 {
 		errs = append(errs, errors.New("--check-concurrency must not be negative"))
+	}
+	if err := c.Notify.SMTP.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Notify.Alerts.ErrorMailboxes < 0 || c.Notify.Alerts.ErrorPercent < 0 || c.Notify.Alerts.ErrorPercent > 100 || c.Notify.Alerts.ErrorFor < 0 {
+		errs = append(errs, errors.New("--alert-error-mailboxes, --alert-error-percent (0–100) and --alert-error-for must not be negative"))
 	}
 	return errors.Join(errs...)
 }

@@ -41,6 +41,9 @@ type DemoOptions struct {
 	Logger     *slog.Logger
 	// PollInterval is how often up-to-date mailboxes are synced again; default 30 s.
 	PollInterval time.Duration
+	// Configure, if set, adjusts the product's configuration before it starts (tests:
+	// SMTP, alert and webhook settings).
+	Configure func(*Config)
 }
 
 // Demo is a running demo: the product on SQLite and the contoso Exchange simulator,
@@ -52,6 +55,7 @@ type Demo struct {
 	Operator         string
 	OperatorPassword string
 	Sim              *exchangesim.Server
+	World            *exchangesim.World // the simulator's organization (tests change passwords)
 	ln               net.Listener
 	cleanup          []func()
 }
@@ -118,6 +122,10 @@ func StartDemo(ctx context.Context, opts DemoOptions) (_ *Demo, err error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
+	d.World = sim.World()
 	if d.App, err = New(ctx, cfg, logger); err != nil {
 		return nil, err
 	}

@@ -2,8 +2,10 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -21,6 +23,8 @@ import (
 // tenant is one organization with one of everything an id can name.
 type tenant struct {
 	org, user, run, admin, token int64
+	source                       int64 // a kept distribution group
+	webhook                      int64
 	adminEmail                   string
 	apiToken                     string // an organization token
 	item                         string // an item of the user's synced mailbox (see waitForItem)
@@ -80,6 +84,18 @@ func makeTenant(t *testing.T, d *app.Demo, op control.Principal, name string) te
 		t.Fatal(err)
 	}
 	tn.token, tn.apiToken = tok.ID, tok.Token
+	src, err := d.App.Store().AddGroupSource(ctx, store.System, o.ID, "sales@contoso.com", store.GroupRead{Status: "held", Held: []string{"alice@contoso.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.source = src.ID
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(hook.Close)
+	wh, err := svc.CreateWebhook(ctx, op, o.ID, control.WebhookInput{URL: hook.URL, Events: []string{"changes", "status"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.webhook = wh.ID
 	return tn
 }
 
@@ -91,7 +107,11 @@ type snapshot struct {
 	Runs   []store.CheckRun
 	Admins []store.Account
 	Tokens []store.APIToken
-	AuditN int
+	// Sources are its kept groups, Retention its retention in days.
+	Sources   []store.GroupSource
+	Webhooks  []string // URL and state
+	Retention int
+	AuditN    int
 	// MailboxStates are the mailboxes' states (their statuses move as the demo's
 	// workers sync them).
 	MailboxStates map[int64]string
@@ -111,6 +131,12 @@ func takeSnapshot(t *testing.T, d *app.Demo, op control.Principal, org int64) sn
 	s.Runs, _ = svc.ListCheckRuns(ctx, op, org, 100)
 	s.Admins, _ = svc.ListOrgAdmins(ctx, op, org)
 	s.Tokens, _ = svc.ListAPITokens(ctx, op, org)
+	s.Sources, _ = svc.ListGroupSources(ctx, op, org)
+	s.Retention, _ = svc.Retention(ctx, op, org)
+	hooks, _ := svc.ListWebhooks(ctx, op, org)
+	for _, h := range hooks {
+		s.Webhooks = append(s.Webhooks, fmt.Sprintf("%d %s %s %v %v", h.ID, h.URL, h.Description, h.Events, h.Active))
+	}
 	audit, _ := svc.Audit(ctx, op, org, 0, 1000)
 	s.AuditN = len(audit)
 	mbs, _ := svc.ListMailboxes(ctx, op, org, control.MailboxFilter{})
@@ -166,6 +192,10 @@ func TestTenantIsolation(t *testing.T) {
 					return strconv.FormatInt(objects.admin, 10)
 				case "{token}":
 					return strconv.FormatInt(objects.token, 10)
+				case "{source}":
+					return strconv.FormatInt(objects.source, 10)
+				case "{webhook}":
+					return strconv.FormatInt(objects.webhook, 10)
 				case "{item}":
 					return url.PathEscape(objects.item)
 				}

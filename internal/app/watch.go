@@ -45,6 +45,7 @@ func (a *App) startWatch(ctx context.Context) func() {
 			if _, err := a.st.StopMailboxes(ctx, orgID, jobs.CodeAuthFailed, "Exchange refused the service account's credentials."); err != nil {
 				log.Error("stop the organization's mailboxes", "org_id", orgID, "err", err)
 			}
+			a.evaluateAlerts(ctx, orgID)
 		},
 		NodeID: a.cfg.NodeID,
 		Logger: log,

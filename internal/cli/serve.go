@@ -88,6 +88,8 @@ func (f *serverFlags) registerSync(fs *flag.FlagSet, workers int) {
 	fs.IntVar(&f.cfg.Workers, "workers", workers, "mailbox sync jobs this node runs at once (0: none)")
 	fs.DurationVar(&f.cfg.PollInterval, "poll-interval", 0, "how often an up-to-date mailbox is synced again (default 10m with streaming notifications, 1m without)")
 	fs.DurationVar(&f.cfg.RecheckInterval, "recheck-interval", 6*time.Hour, "how often every organization's access is re-checked (results in its Checks history)")
+	fs.DurationVar(&f.cfg.GroupSyncInterval, "group-sync-interval", time.Hour, "how often the distribution groups organizations keep in sync are re-read (joiners added, leavers removed)")
+	fs.DurationVar(&f.cfg.RetentionInterval, "retention-interval", time.Hour, "how often items older than an organization's retention are purged")
 	fs.IntVar(&f.cfg.AccountSlots, "account-slots", 8, "sync steps running at once per service account, across all nodes (each has up to 3 EWS requests in flight; Exchange allows 27)")
 	fs.IntVar(&f.cfg.ServerSlots, "server-slots", 64, "sync steps running at once per Exchange server, across all nodes and organizations")
 	fs.DurationVar(&f.cfg.LeaseTTL, "lease-ttl", 12*time.Second, "how long a mailbox lease lasts unrenewed: a dead worker's mailboxes are taken over within about 1.5 times this")
@@ -107,6 +109,7 @@ func (f *serverFlags) registerSync(fs *flag.FlagSet, workers int) {
 	fs.BoolVar(&f.cfg.AllowPrivateEndpoints, "allow-private-endpoints", false, "let EWS URLs and Autodiscover reach loopback and private networks (an on-premises Exchange on the company network); cloud metadata addresses stay refused")
 	fs.Var(&f.resolve, "resolve", "HOST:PORT:ADDR[:PORT2]: connect to ADDR for HOST:PORT, as curl's --resolve (repeatable)")
 	fs.StringVar(&f.cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities trusted for Exchange")
+	f.registerNotify(fs)
 }
 
 func (f *serverFlags) registerServe(fs *flag.FlagSet) {
@@ -127,6 +130,7 @@ func (f *serverFlags) finish(fs *flag.FlagSet, getenv func(string) string, stder
 	}
 	f.cfg.Resolve = f.resolve
 	f.cfg.MasterKey = getenv("MAILBRIDGE_MASTER_KEY")
+	f.cfg.Notify.SMTP.Password = getenv("MAILBRIDGE_SMTP_PASSWORD")
 	if prev := getenv("MAILBRIDGE_PREVIOUS_MASTER_KEYS"); prev != "" {
 		for _, k := range strings.Split(prev, ",") {
 			if k = strings.TrimSpace(k); k != "" {

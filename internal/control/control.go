@@ -154,6 +154,10 @@ type Config struct {
 	OnActivate func(ctx context.Context, orgID int64, userIDs []int64)
 	// EWSObserver, if not nil, hears of the sync engine's EWS requests (metrics).
 	EWSObserver ewsclient.Observer
+	// OnOrganizationDeleted, when not nil, hears of an organization deleted (after the
+	// deletion is committed), so that what lives outside the store's tables goes too:
+	// the job runner deletes the organization's queued jobs.
+	OnOrganizationDeleted func(ctx context.Context, orgID int64)
 }
 
 // Service carries out admins' and operators' actions. Safe for concurrent use.

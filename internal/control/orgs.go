@@ -53,7 +53,13 @@ func (s *Service) DeleteOrganization(ctx context.Context, p Principal, orgID int
 	if err := operatorOnly(p); err != nil {
 		return err
 	}
-	return s.st.DeleteOrganization(ctx, p.actor(), orgID)
+	if err := s.st.DeleteOrganization(ctx, p.actor(), orgID); err != nil {
+		return err
+	}
+	if s.cfg.OnOrganizationDeleted != nil {
+		s.cfg.OnOrganizationDeleted(ctx, orgID)
+	}
+	return nil
 }
 
 // NewAdmin is an organization admin to create.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mailbridge/mailbridge/internal/ews"
 	"github.com/mailbridge/mailbridge/internal/store"
 )
 
@@ -95,9 +94,6 @@ func (s *Service) ImportUsers(ctx context.Context, p Principal, orgID int64, lis
 	return ImportResult{Added: len(res.Added), Existing: res.Skipped, Duplicates: dupes}, nil
 }
 
-// maxGroupDepth bounds the nesting of distribution groups an import follows.
-const maxGroupDepth = 5
-
 // ImportGroup adds the members of an Exchange distribution group (ExpandDL through the
 // saved service account; nested groups are followed). Members that are not people
 // (contacts, public folders) are reported and skipped. Exchange failing to expand a
@@ -119,59 +115,12 @@ func (s *Service) ImportGroup(ctx context.Context, p Principal, orgID int64, gro
 	if err != nil {
 		return ImportResult{}, err
 	}
-	var (
-		res     ImportResult
-		members []store.NewUser
-		seen    = map[string]bool{addr: true}
-	)
-	var expand func(list string, depth int) error
-	expand = func(list string, depth int) error {
-		resp, err := client.ExpandDL(ctx, "", &ews.ExpandDLRequest{Mailbox: ews.EmailAddress{EmailAddress: list}})
-		if err != nil {
-			if ews.Code(err) == ews.ErrorNameResolutionNoResults {
-				if depth == 0 {
-					return inputErr("group", "Exchange knows no distribution group "+list+".")
-				}
-				res.Skipped = append(res.Skipped, list)
-				return nil
-			}
-			return exchangeFailure(ctx, "expand "+list, err)
-		}
-		for _, m := range resp.ResponseMessages {
-			if m.DLExpansion == nil {
-				continue
-			}
-			for _, mb := range m.DLExpansion.Mailboxes {
-				a := strings.ToLower(mb.EmailAddress)
-				if a == "" || seen[a] {
-					continue
-				}
-				seen[a] = true
-				switch mb.MailboxType {
-				case "PublicDL":
-					if depth+1 >= maxGroupDepth {
-						res.Skipped = append(res.Skipped, a)
-						continue
-					}
-					if err := expand(a, depth+1); err != nil {
-						return err
-					}
-				case "Mailbox", "MailUser", "":
-					if mb.RoutingType != "" && mb.RoutingType != "SMTP" {
-						res.Skipped = append(res.Skipped, a)
-						continue
-					}
-					members = append(members, store.NewUser{Email: a, DisplayName: mb.Name})
-				default: // Contact, OneOff, PrivateDL, GroupMailbox, PublicFolder
-					res.Skipped = append(res.Skipped, a)
-				}
-			}
-		}
-		return nil
-	}
-	if err := expand(addr, 0); err != nil {
+	exp, err := expandGroup(ctx, client, addr)
+	if err != nil {
 		return ImportResult{}, err
 	}
+	res := ImportResult{Skipped: exp.skipped}
+	members := exp.members
 	if len(members) == 0 {
 		return res, inputErr("group", "The group "+addr+" has no members that are people.")
 	}
@@ -186,7 +135,8 @@ func (s *Service) ImportGroup(ctx context.Context, p Principal, orgID int64, gro
 	return res, nil
 }
 
-// RemoveUser removes a user from an organization.
+// RemoveUser removes a user from an organization: its sync stops and everything synced
+// for it is deleted, each item recorded as deleted in the change feed.
 func (s *Service) RemoveUser(ctx context.Context, p Principal, orgID, userID int64) error {
 	if err := orgAccess(p, orgID); err != nil {
 		return err

@@ -130,6 +130,14 @@ type Config struct {
 	// Observe, if set, hears of every sync step: its outcome ("ok", "more", an error
 	// code, "lease_lost", "cancelled", "busy"), what it did, and how long it took.
 	Observe func(outcome string, st syncer.Stats, d time.Duration)
+	// Notifier, if set, delivers webhooks and raises alerts (notify.go): every
+	// WebhookInterval (default 10 s) each subscription with something to deliver gets its
+	// delivery job, and every AlertInterval (default 1 minute) each organization's alerts
+	// are evaluated, as they are right after its mailboxes are stopped.
+	Notifier                       Notifier
+	WebhookInterval, AlertInterval time.Duration
+	// Lifecycle is the periodic work of joiners, leavers and retention (lifecycle.go).
+	Lifecycle Lifecycle
 }
 
 // Runner runs the jobs of one node.
@@ -236,6 +244,16 @@ func New(cfg Config) (*Runner, error) {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.RecheckInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return recheckArgs{}, nil }, nil))
 	}
+	lifecycle, err := r.lifecycleJobs(workers)
+	if err != nil {
+		return nil, err
+	}
+	periodic = append(periodic, lifecycle...)
+	notify, err := r.addNotifyWorkers(workers)
+	if err != nil {
+		return nil, err
+	}
+	periodic = append(periodic, notify...)
 	client, err := river.NewClient(driver(cfg.Store), &river.Config{
 		ID:                   cfg.NodeID,
 		Logger:               cfg.Logger.With("component", "river"),

@@ -62,36 +62,9 @@ func (w *recheckOrgWorker) Work(ctx context.Context, job *river.Job[recheckOrgAr
 	}
 	name := fmt.Sprintf("recheck:org:%d", job.Args.OrgID)
 	owner := fmt.Sprintf("%s/%d", w.r.client.ID(), job.ID)
-	const ttl = 30 * time.Second
-	l, err := cfg.Store.AcquireNamedLease(ctx, name, owner, ttl)
+	err := cfg.Store.HoldNamedLease(ctx, name, owner, 30*time.Second, func(ctx context.Context) error { return cfg.Recheck(ctx, job.Args.OrgID) })
 	if errors.Is(err, store.ErrLeaseHeld) {
 		return nil // another run of this check is going on
 	}
-	if err != nil {
-		return err
-	}
-	cctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-cctx.Done():
-				return
-			case <-t.C:
-				if nl, err := cfg.Store.RenewNamedLease(cctx, l, ttl); err == nil {
-					l = nl
-				}
-			}
-		}
-	}()
-	err = cfg.Recheck(cctx, job.Args.OrgID)
-	cancel()
-	<-done
-	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer rcancel()
-	_ = cfg.Store.ReleaseNamedLease(rctx, l)
 	return err
 }

@@ -207,6 +207,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		if _, serr := cfg.Store.StopMailboxes(sctx, args.OrgID, CodeAuthFailed, "Exchange refused the service account's credentials."); serr != nil {
 			w.r.log.Error("stop the organization's mailboxes", "org_id", args.OrgID, "err", serr)
 		}
+		w.r.alertSoon(sctx, args.OrgID) // the admins hear of it now, not at the next evaluation
 		release()
 		w.r.log.Warn("service account refused: the organization's sync is stopped until new credentials are saved", "org_id", args.OrgID)
 		return nil

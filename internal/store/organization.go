@@ -69,8 +69,10 @@ func (s *Store) ListOrganizations(ctx context.Context) ([]Organization, error) {
 }
 
 // DeleteOrganization deletes an organization and everything it owns (its admins, users,
-// configuration, check runs, tokens and audit entries); an installation-wide audit entry
-// records the deletion.
+// configuration, check runs, tokens and audit entries; its mailboxes with their items,
+// change feed and history; its group sources and named leases); an installation-wide
+// audit entry records the deletion. A sync job in flight cannot write again: its
+// mailbox's lease is gone with the mailbox (ErrLeaseLost).
 func (s *Store) DeleteOrganization(ctx context.Context, a Actor, id int64) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var name string
@@ -78,6 +80,10 @@ func (s *Store) DeleteOrganization(ctx context.Context, a Actor, id int64) error
 			return err
 		}
 		// Sessions of the organization's admins go with their accounts (cascade).
+		// Named leases have no foreign key: they are deleted by name (lifecycle.go).
+		if err := s.deleteOrgLeases(ctx, tx, id); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM organizations WHERE id = ?`), id); err != nil {
 			return err
 		}

@@ -142,18 +142,11 @@ func (s *Store) GetUser(ctx context.Context, orgID, id int64) (User, error) {
 	return u, wrap("get user", err)
 }
 
-// RemoveUser removes a user from an organization.
+// RemoveUser removes a user from an organization, in one transaction: its sync stops
+// (the mailbox's lease is revoked), each of its stored items is recorded as deleted in
+// the change feed, and everything synced for it is deleted (see removeUser).
 func (s *Store) RemoveUser(ctx context.Context, a Actor, orgID, id int64) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var email string
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT email FROM users WHERE org_id = ? AND id = ?`), orgID, id).Scan(&email); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM users WHERE org_id = ? AND id = ?`), orgID, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, orgID, a, "user.remove", email, nil)
-	})
+	err := s.tx(ctx, func(tx *sql.Tx) error { return s.removeUser(ctx, tx, a, orgID, id, nil) })
 	return wrap("remove user", err)
 }
 

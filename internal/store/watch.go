@@ -198,3 +198,43 @@ func (s *Store) ActiveMailboxAddresses(ctx context.Context, orgID int64) ([]Mail
 	}
 	return out, wrap("active mailbox addresses", rows.Err())
 }
+
+// HoldNamedLease runs fn while holding the named lease, so that one holder at a time
+// does the work: it renews the lease every ttl/3 as fn runs, cancels fn's context when
+// another holder has taken the lease over, and releases it when fn returns. It returns
+// ErrLeaseHeld, without calling fn, when the lease is held already.
+func (s *Store) HoldNamedLease(ctx context.Context, name, owner string, ttl time.Duration, fn func(ctx context.Context) error) error {
+	l, err := s.AcquireNamedLease(ctx, name, owner, ttl)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-cctx.Done():
+				return
+			case <-t.C:
+				nl, err := s.RenewNamedLease(cctx, l, ttl)
+				if errors.Is(err, ErrLeaseLost) {
+					cancel() // another holder took over: stop
+					return
+				}
+				if err == nil {
+					l = nl
+				}
+			}
+		}
+	}()
+	err = fn(cctx)
+	cancel()
+	<-done
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer rcancel()
+	_ = s.ReleaseNamedLease(rctx, l)
+	return err
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mailbridge/mailbridge/internal/control"
+	"github.com/mailbridge/mailbridge/internal/store"
 )
 
 // httpRecorder serves one request straight through a handler.
@@ -134,8 +135,18 @@ func TestTenantIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bSource, err := e.Store.AddGroupSource(ctx, store.System, b, "sales@contoso.com", store.GroupRead{Status: "held", Held: []string{"bob@contoso.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(hookSrv.Close)
+	bHook, err := e.Service.CreateWebhook(ctx, e.Operator, b, control.WebhookInput{URL: hookSrv.URL, Events: []string{"changes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	foreign := map[string]string{"{org}": itoa(b), "{user}": itoa(bUsers[0].ID), "{run}": itoa(bRun.Run.ID),
-		"{admin}": itoa(bAdmins[0].ID), "{token}": itoa(bToken.ID)}
+		"{admin}": itoa(bAdmins[0].ID), "{token}": itoa(bToken.ID), "{source}": itoa(bSource.ID), "{webhook}": itoa(bHook.ID)}
 
 	br := e.browser(t)
 	br.mustLogin("admin@alpha.test", adminPassword)
@@ -207,6 +218,15 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	if v, _ := e.Service.GetEmailConfig(ctx, e.Operator, b); v.Version != 1 {
 		t.Errorf("B's configuration: version %d", v.Version)
+	}
+	if srcs, _ := e.Service.ListGroupSources(ctx, e.Operator, b); len(srcs) != 1 || srcs[0].Status != "held" {
+		t.Errorf("B's group sources: %+v", srcs)
+	}
+	if hooks, _ := e.Service.ListWebhooks(ctx, e.Operator, b); len(hooks) != 1 || hooks[0].URL != bHook.URL || !hooks[0].Active {
+		t.Errorf("B's webhooks: %+v", hooks)
+	}
+	if days, _ := e.Service.Retention(ctx, e.Operator, b); days != 0 {
+		t.Errorf("B's retention: %d", days)
 	}
 	// An unknown organization and a malformed id look alike.
 	for _, p := range []string{"/orgs/999999/users", "/orgs/abc/users", "/orgs/0/email", "/orgs/" + itoa(a) + "/checks/abc", "/nope"} {

@@ -457,9 +457,19 @@ func actionLabel(a string) string {
 		"check.start":         "Started a check",
 		"api_token.create":    "Created an API token",
 		"api_token.revoke":    "Revoked an API token",
+		"webhook.create":      "Added a webhook",
+		"webhook.update":      "Changed a webhook",
+		"webhook.rotate":      "Rotated a webhook's secret",
+		"webhook.delete":      "Deleted a webhook",
+		"webhook.disable":     "Disabled a failing webhook",
 		"sync.activate":       "Started syncing mailboxes",
 		"sync.paused":         "Paused a mailbox's sync",
 		"sync.active":         "Resumed a mailbox's sync",
+		"group.add":           "Kept a distribution group in sync",
+		"group.remove":        "Stopped keeping a distribution group in sync",
+		"group.reread":        "Re-read a distribution group",
+		"retention.set":       "Changed the data retention",
+		"retention.purge":     "Purged items older than the retention",
 	}
 	if l, ok := labels[a]; ok {
 		return l

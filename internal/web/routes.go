@@ -74,6 +74,10 @@ func (h *Handler) table() []route {
 		{method: "POST", pattern: "/orgs/{org}/users/import", access: signedIn, bodyLimit: importBodyLimit, fn: h.importUsers},
 		{method: "POST", pattern: "/orgs/{org}/users/group", access: signedIn, fn: h.importGroup},
 		{method: "POST", pattern: "/orgs/{org}/users/{user}/remove", access: signedIn, fn: h.removeUser},
+		{method: "POST", pattern: "/orgs/{org}/users/groups/reread", access: signedIn, fn: h.rereadGroups},
+		{method: "POST", pattern: "/orgs/{org}/users/groups/{source}/confirm", access: signedIn, fn: h.confirmGroupRemovals},
+		{method: "POST", pattern: "/orgs/{org}/users/groups/{source}/remove", access: signedIn, fn: h.removeGroupSource},
+		{method: "POST", pattern: "/orgs/{org}/users/retention", access: signedIn, fn: h.saveRetention},
 
 		{method: "GET", pattern: "/orgs/{org}/email", access: signedIn, fn: h.emailPage},
 		{method: "POST", pattern: "/orgs/{org}/email", access: signedIn, fn: h.saveEmail},
@@ -97,6 +101,15 @@ func (h *Handler) table() []route {
 		{method: "GET", pattern: "/orgs/{org}/tokens", access: signedIn, fn: h.tokensPage},
 		{method: "POST", pattern: "/orgs/{org}/tokens", access: signedIn, fn: h.createToken},
 		{method: "POST", pattern: "/orgs/{org}/tokens/{token}/revoke", access: signedIn, fn: h.revokeToken},
+
+		{method: "GET", pattern: "/orgs/{org}/webhooks", access: signedIn, fn: h.webhooksPage},
+		{method: "POST", pattern: "/orgs/{org}/webhooks", access: signedIn, fn: h.createWebhook},
+		{method: "GET", pattern: "/orgs/{org}/webhooks/{webhook}", access: signedIn, fn: h.webhookPage},
+		{method: "POST", pattern: "/orgs/{org}/webhooks/{webhook}/test", access: signedIn, fn: h.testWebhook},
+		{method: "POST", pattern: "/orgs/{org}/webhooks/{webhook}/rotate", access: signedIn, fn: h.rotateWebhook},
+		{method: "POST", pattern: "/orgs/{org}/webhooks/{webhook}/enable", access: signedIn, fn: h.setWebhookActive(true)},
+		{method: "POST", pattern: "/orgs/{org}/webhooks/{webhook}/disable", access: signedIn, fn: h.setWebhookActive(false)},
+		{method: "POST", pattern: "/orgs/{org}/webhooks/{webhook}/delete", access: signedIn, fn: h.deleteWebhook},
 
 		{method: "GET", pattern: "/orgs/{org}/audit", access: signedIn, fn: h.auditPage},
 	}

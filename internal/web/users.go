@@ -31,8 +31,11 @@ type usersData struct {
 	Add         form // email, display_name
 	Import      importForm
 	Group       form // group
-	// Open names the form to show expanded ("add", "import", "group") after an error.
+	// Open names the form to show expanded ("add", "import", "group", "retention")
+	// after an error.
 	Open string
+	// Lifecycle is the kept groups and the retention (lifecycle.go).
+	Lifecycle lifecycleData
 }
 
 type statusCounts struct{ OK, Warning, Failure, Unchecked int }
@@ -58,6 +61,9 @@ func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, c *call, s
 		return err
 	}
 	d.Total, d.MaxImportMB = len(all), control.MaxImportBytes>>20
+	if err := h.fillLifecycle(r, c, &d.Lifecycle); err != nil {
+		return err
+	}
 	for _, u := range all {
 		switch u.Status {
 		case "ok":
@@ -201,8 +207,8 @@ func (h *Handler) importGroup(w http.ResponseWriter, r *http.Request, c *call) e
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	f := newForm(r, "group")
-	res, err := h.svc.ImportGroup(r.Context(), c.principal(), c.org.ID, f.Values["group"])
+	f := newForm(r, "group", "keep")
+	res, err := h.importGroupForm(r, c, f)
 	err = h.unreadablePassword(r, c, err, "email_config", "save it again on the Email Configuration tab.")
 	if f.inputErrors(err, map[string]string{"group": "group-address", "email_config": "group-address"}) {
 		return h.renderUsers(w, r, c, http.StatusUnprocessableEntity, usersData{Group: f, Open: "group"})
@@ -217,7 +223,7 @@ func (h *Handler) importGroup(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	addr := strings.ToLower(strings.TrimSpace(f.Values["group"]))
-	h.setFlash(w, c, importFlash(res, addr))
+	h.setFlash(w, c, groupFlash(res, addr, f.Values["keep"] != ""))
 	return redirect(w, r, orgPath(c, "/users"))
 }
 

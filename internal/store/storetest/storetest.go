@@ -46,6 +46,10 @@ func Run(t *testing.T, open Opener) {
 		{"APITokens", testAPITokens},
 		{"AuditPaging", testAuditPaging},
 		{"TenantScoping", testTenantScoping},
+		{"RemoveUserFeed", testRemoveUserFeed},
+		{"GroupSources", testGroupSources},
+		{"RetentionPurge", testRetentionPurge},
+		{"DeleteOrganizationLeavesNothing", testDeleteOrganizationLeavesNothing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
