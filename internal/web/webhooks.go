@@ -53,6 +53,7 @@ type attemptRow struct {
 type incidentRow struct {
 	store.Incident
 	Title string
+	Fix   string // what to do, while it is ongoing
 }
 
 // webhookPath is a subscription's page.
@@ -80,9 +81,9 @@ func (h *Handler) renderWebhooks(w http.ResponseWriter, r *http.Request, c *call
 		d.Webhooks = append(d.Webhooks, webhookRow{Webhook: wh, EventsLabel: eventsLabel(wh.Events)})
 	}
 	for _, in := range incs {
-		d.Incidents = append(d.Incidents, incidentRow{Incident: in, Title: control.AlertTitle(in.Kind)})
+		d.Incidents = append(d.Incidents, incidentRow{Incident: in, Title: control.AlertTitle(in.Kind), Fix: control.AlertFix(in.Kind)})
 	}
-	return h.render(w, status, "webhooks", h.page(w, r, c, "Webhooks · "+c.org.Name, "webhooks", d))
+	return h.render(w, status, "webhooks", h.page(w, r, c, "Webhooks & alerts · "+c.org.Name, "webhooks", d))
 }
 
 // createWebhook subscribes a URL; the page it redirects to shows the secret once.

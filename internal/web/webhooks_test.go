@@ -142,7 +142,7 @@ func TestWebhookCreate(t *testing.T) {
 
 	page := b.get(base + "/webhooks")
 	wantStatus(t, page, http.StatusOK)
-	wantContains(t, page, "No webhooks.", "No incident so far.", `<label for="webhook-url">URL</label>`,
+	wantContains(t, page, "<title>Webhooks &amp; alerts · Contoso · mailbridge</title>", "No webhooks.", "No incident so far.", `<label for="webhook-url">URL</label>`,
 		`<label for="webhook-events-changes">`, `<label for="webhook-events-status">`)
 	if err := checkHTML(page.body); err != nil {
 		t.Fatal(err)
@@ -521,10 +521,24 @@ func TestIncidentsAndStatusDeliveries(t *testing.T) {
 	}
 	page := b.get(base + "/webhooks")
 	wantContains(t, page, `<h2 id="incidents-title">Alerts <span class="count">1</span></h2>`, `data-kind="auth_failed"`,
-		"Exchange refused the service account&#39;s credentials<span class=\"sub\">", "the sync of 3 mailboxes is stopped", `<span class="badge badge-failure">Ongoing</span>`,
+		`<span class="strong">Exchange refused the service account&#39;s credentials</span><span class="sub">`, "the sync of 3 mailboxes is stopped", `<span class="badge badge-failure">Ongoing</span>`,
+		`data-ongoing="true"`, "What to do: Enter the service account&#39;s current password on the Email Configuration tab",
+		`<td class="num">3</td>`, // mailboxes
 		`<td class="num">1</td>`) // one delivery waits
 	if err := checkHTML(page.body); err != nil {
 		t.Fatal(err)
+	}
+	if strings.Contains(page.body, `id="ongoing-alerts"`) {
+		t.Fatal("the tab that lists the alerts shows the banner too")
+	}
+	// Every other tab of the organization says so, and leads to the list.
+	for _, p := range []string{"/users", "/mailboxes", "/audit"} {
+		page := b.get(base + p)
+		wantContains(t, page, `id="ongoing-alerts"`, "An alert is ongoing: Exchange refused the service account&#39;s credentials.",
+			`<a href="`+base+`/webhooks#incidents-title">What it means and what to do</a>`)
+		if err := checkHTML(page.body); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// The endpoint fails: the attempt is logged with its next retry.
@@ -557,7 +571,10 @@ func TestIncidentsAndStatusDeliveries(t *testing.T) {
 	}
 	page = b.get(base + "/webhooks")
 	wantContains(t, page, `data-kind="auth_failed"`)
-	if strings.Contains(page.body, "Ongoing") {
+	if strings.Contains(page.body, "Ongoing") || strings.Contains(page.body, "What to do:") || !strings.Contains(page.body, `data-ongoing="false"`) {
 		t.Fatalf("a resolved incident is shown as ongoing:\n%s", page.body)
+	}
+	if users := b.get(base + "/users"); strings.Contains(users.body, `id="ongoing-alerts"`) {
+		t.Fatal("the banner stays after the incident is resolved")
 	}
 }
