@@ -169,6 +169,10 @@ func AlertTitle(kind string) string {
 	return kind
 }
 
+// AlertFix says what an admin does about an alert kind ("" for an unknown kind), as its
+// email does; the panel shows it too.
+func AlertFix(kind string) string { return alertFixes[kind] }
+
 // incidentJSON is an incident in status events.
 type incidentJSON struct {
 	ID         int64      `json:"id"`

@@ -42,7 +42,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{Env: controltest.New(t, controltest.Options{}), log: &controltest.LogBuffer{}}
+	return newEnvWith(t, controltest.Options{})
+}
+
+// newEnvWith is newEnv with controltest's options (DenyPrivate: the address guard on).
+func newEnvWith(t *testing.T, opts controltest.Options) *env {
+	t.Helper()
+	e := &env{Env: controltest.New(t, opts), log: &controltest.LogBuffer{}}
 	if _, err := e.Service.CreateOperator(ctx, e.Operator, control.NewAdmin{Email: opEmail, Name: "Olga Operator", Password: opPassword}); err != nil {
 		t.Fatal(err)
 	}

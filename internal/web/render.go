@@ -94,7 +94,10 @@ type view struct {
 	Account *control.Principal
 	Org     *store.Organization
 	Flash   *flash
-	Now     time.Time
+	// Alerts are the titles of the organization's ongoing incidents, shown above its
+	// tabs (but on the tab that lists them).
+	Alerts []string
+	Now    time.Time
 	// Page holds the page's own data.
 	Page any
 }
@@ -137,8 +140,29 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, c *call, title, t
 	if c.org.ID != 0 {
 		o := c.org
 		v.Org = &o
+		if tab != "webhooks" {
+			v.Alerts = h.ongoingAlerts(r, c)
+		}
 	}
 	return v
+}
+
+// ongoingAlerts returns the titles of the organization's incidents not yet resolved.
+// A failure to read them is logged and leaves the banner out: the page itself matters
+// more.
+func (h *Handler) ongoingAlerts(r *http.Request, c *call) []string {
+	incs, err := h.svc.ListIncidents(r.Context(), c.principal(), c.org.ID, 20)
+	if err != nil {
+		h.log.WarnContext(r.Context(), "web: read incidents for the alert banner", "org_id", c.org.ID, "err", err)
+		return nil
+	}
+	var out []string
+	for _, in := range incs {
+		if in.ResolvedAt == nil {
+			out = append(out, control.AlertTitle(in.Kind))
+		}
+	}
+	return out
 }
 
 // render writes a page; it renders into a buffer first, so that a template error is an

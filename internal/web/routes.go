@@ -105,6 +105,7 @@ func (h *Handler) table() []route {
 		{method: "GET", pattern: "/orgs/{org}/webhooks", access: signedIn, fn: h.webhooksPage},
 		{method: "POST", pattern: "/orgs/{org}/webhooks", access: signedIn, fn: h.createWebhook},
 		{method: "GET", pattern: "/orgs/{org}/webhooks/{webhook}", access: signedIn, fn: h.webhookPage},
+		{method: "POST", pattern: "/orgs/{org}/webhooks/{webhook}/edit", access: signedIn, fn: h.editWebhook},
 		{method: "POST", pattern: "/orgs/{org}/webhooks/{webhook}/test", access: signedIn, fn: h.testWebhook},
 		{method: "POST", pattern: "/orgs/{org}/webhooks/{webhook}/rotate", access: signedIn, fn: h.rotateWebhook},
 		{method: "POST", pattern: "/orgs/{org}/webhooks/{webhook}/enable", access: signedIn, fn: h.setWebhookActive(true)},

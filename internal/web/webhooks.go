@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,6 +22,11 @@ type webhookData struct {
 	Webhook       webhookRow
 	PreviousValid *time.Time // while the rotated-out secret is valid
 	Attempts      []attemptRow
+	// Edit is the settings form: url, description, and the events chosen (the saved
+	// settings unless shown again after an error).
+	Edit    form
+	Changes bool // the settings form's checkboxes
+	Status  bool
 }
 
 // webhookRow is a subscription as pages show it.
@@ -32,14 +38,22 @@ type webhookRow struct {
 // attemptRow is an entry of the delivery log as the page shows it.
 type attemptRow struct {
 	store.Attempt
-	Class string // its badge
-	OK    bool
+	// Number is the attempt's number (1 for the first): store.Attempt's field of that
+	// name is hidden by the embedded struct's own name in templates.
+	Number     int
+	Class      string // its badge
+	OK         bool
+	EventLabel string // the event in words
+	Result     string // the badge's text: delivered, failed
+	Message    string // the error as a sentence
+	NoRetry    string // why there is no next attempt, when there is none after a failure
 }
 
 // incidentRow is an incident as the page shows it.
 type incidentRow struct {
 	store.Incident
 	Title string
+	Fix   string // what to do, while it is ongoing
 }
 
 // webhookPath is a subscription's page.
@@ -67,9 +81,9 @@ func (h *Handler) renderWebhooks(w http.ResponseWriter, r *http.Request, c *call
 		d.Webhooks = append(d.Webhooks, webhookRow{Webhook: wh, EventsLabel: eventsLabel(wh.Events)})
 	}
 	for _, in := range incs {
-		d.Incidents = append(d.Incidents, incidentRow{Incident: in, Title: control.AlertTitle(in.Kind)})
+		d.Incidents = append(d.Incidents, incidentRow{Incident: in, Title: control.AlertTitle(in.Kind), Fix: control.AlertFix(in.Kind)})
 	}
-	return h.render(w, status, "webhooks", h.page(w, r, c, "Webhooks · "+c.org.Name, "webhooks", d))
+	return h.render(w, status, "webhooks", h.page(w, r, c, "Webhooks & alerts · "+c.org.Name, "webhooks", d))
 }
 
 // createWebhook subscribes a URL; the page it redirects to shows the secret once.
@@ -81,15 +95,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, c *call)
 	events := r.PostForm["events"]
 	nw, err := h.svc.CreateWebhook(r.Context(), c.principal(), c.org.ID, control.WebhookInput{URL: f.Values["url"], Description: f.Values["description"], Events: events})
 	if f.inputErrors(err, map[string]string{"url": "webhook-url", "description": "webhook-description", "events": "webhook-events"}) {
-		has := func(e string) bool {
-			for _, x := range events {
-				if x == e {
-					return true
-				}
-			}
-			return false
-		}
-		return h.renderWebhooks(w, r, c, http.StatusUnprocessableEntity, f, has(control.WebhookChanges), has(control.WebhookStatus))
+		return h.renderWebhooks(w, r, c, http.StatusUnprocessableEntity, f, slices.Contains(events, control.WebhookChanges), slices.Contains(events, control.WebhookStatus))
 	}
 	if err != nil {
 		return err
@@ -115,19 +121,50 @@ func (h *Handler) webhookPage(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
+	f := form{Values: map[string]string{"url": wh.URL, "description": wh.Description}, Errors: map[string]string{}}
+	return h.renderWebhook(w, r, c, http.StatusOK, wh, f, wh.Has(control.WebhookChanges), wh.Has(control.WebhookStatus))
+}
+
+func (h *Handler) renderWebhook(w http.ResponseWriter, r *http.Request, c *call, status int, wh store.Webhook, f form, changes, statusEv bool) error {
 	log, err := h.svc.WebhookAttempts(r.Context(), c.principal(), c.org.ID, wh.ID)
 	if err != nil {
 		return err
 	}
-	d := webhookData{Webhook: webhookRow{Webhook: wh, EventsLabel: eventsLabel(wh.Events)}}
+	d := webhookData{Webhook: webhookRow{Webhook: wh, EventsLabel: eventsLabel(wh.Events)}, Edit: f, Changes: changes, Status: statusEv}
 	for _, a := range log {
-		cls := attemptClass(a)
-		d.Attempts = append(d.Attempts, attemptRow{Attempt: a, Class: cls, OK: cls == "badge-ok"})
+		d.Attempts = append(d.Attempts, newAttemptRow(a))
 	}
 	if wh.PreviousExpiresAt != nil && wh.PreviousExpiresAt.After(h.now()) && len(wh.PreviousSecretSealed) > 0 {
 		d.PreviousValid = wh.PreviousExpiresAt
 	}
-	return h.render(w, http.StatusOK, "webhook", h.page(w, r, c, "Webhook · "+c.org.Name, "webhooks", d))
+	return h.render(w, status, "webhook", h.page(w, r, c, "Webhook · "+c.org.Name, "webhooks", d))
+}
+
+// editWebhook saves a subscription's URL, description and events; a bad value shows
+// the page again with the form as entered and the field's message.
+func (h *Handler) editWebhook(w http.ResponseWriter, r *http.Request, c *call) error {
+	wh, err := h.webhookOf(r, c)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	f := newForm(r, "url", "description")
+	events := r.PostForm["events"]
+	if events == nil {
+		events = []string{} // none ticked: refused, not "unchanged"
+	}
+	u, desc := f.Values["url"], f.Values["description"]
+	_, err = h.svc.UpdateWebhook(r.Context(), c.principal(), c.org.ID, wh.ID, control.WebhookUpdate{URL: &u, Description: &desc, Events: events})
+	if f.inputErrors(err, map[string]string{"url": "edit-url", "description": "edit-description", "events": "edit-events"}) {
+		return h.renderWebhook(w, r, c, http.StatusUnprocessableEntity, wh, f, slices.Contains(events, control.WebhookChanges), slices.Contains(events, control.WebhookStatus))
+	}
+	if err != nil {
+		return err
+	}
+	h.setFlash(w, c, flash{Kind: "success", Title: "Webhook saved."})
+	return redirect(w, r, webhookPath(c, wh.ID))
 }
 
 // rotateWebhook gives a subscription a new secret, keeping the old one valid for the
@@ -197,9 +234,11 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	if a.Error == "" {
-		h.setFlash(w, c, flash{Kind: "success", Title: "Test event delivered: the endpoint answered " + strconv.Itoa(a.StatusCode) + " in " + formatDuration(a.Duration) + "."})
+		h.setFlash(w, c, flash{Kind: "success", Title: "Test event delivered: the endpoint answered HTTP " + strconv.Itoa(a.StatusCode) + " in " + formatDuration(a.Duration) + ".",
+			Lines: []string{"It is in the delivery log below."}})
 	} else {
-		h.setFlash(w, c, flash{Kind: "error", Title: "The test event was not delivered.", Lines: []string{a.Error}})
+		h.setFlash(w, c, flash{Kind: "error", Title: "The test event was not delivered.",
+			Lines: []string{sentence(a.Error), "Test events are not retried: fix the endpoint, then send another."}})
 	}
 	return redirect(w, r, webhookPath(c, wh.ID))
 }
@@ -217,6 +256,26 @@ func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request, c *call)
 	return redirect(w, r, orgPath(c, "/webhooks"))
 }
 
+// newAttemptRow puts a delivery attempt in words.
+func newAttemptRow(a store.Attempt) attemptRow {
+	row := attemptRow{Attempt: a, Number: a.Attempt, Class: attemptClass(a), EventLabel: eventLabel(a.Event), Message: sentence(a.Error)}
+	row.OK = row.Class == "badge-ok"
+	switch {
+	case row.OK:
+		row.Result = "Delivered"
+	case a.NextRetryAt != nil:
+		row.Result = "Failed, will retry"
+	default:
+		row.Result = "Failed"
+		if a.Event == store.EventPing {
+			row.NoRetry = "None: test events are not retried"
+		} else {
+			row.NoRetry = "None: the webhook was disabled"
+		}
+	}
+	return row
+}
+
 // attemptClass is the badge of a delivery attempt.
 func attemptClass(a store.Attempt) string {
 	switch {
@@ -226,6 +285,19 @@ func attemptClass(a store.Attempt) string {
 		return "badge-warning"
 	}
 	return "badge-failure"
+}
+
+// eventLabel names a delivery's event for people.
+func eventLabel(ev string) string {
+	switch ev {
+	case store.EventChanges:
+		return "Changes"
+	case store.EventStatus:
+		return "Status"
+	case store.EventPing:
+		return "Test event"
+	}
+	return ev
 }
 
 // eventsLabel names a subscription's events.

@@ -146,14 +146,10 @@ func (f *flow) logout() {
 	f.do("logged out", chromedp.WaitVisible(chromedp.CSS(`#email`)))
 }
 
-var orgPath = regexp.MustCompile(`/orgs/(\d+)`)
-
-// TestSetupFlow is the seed's flow: the operator creates Contoso and its admin; the
-// admin adds users, configures Microsoft Exchange Impersonation with the magic wand,
-// checks access (alice ok, bob outside the scope with the fix, frank without a mailbox)
-// and saves; the password is never shown again; another organization's admin cannot
-// reach Contoso.
-func TestSetupFlow(t *testing.T) {
+// startDemo starts `mailbridge demo` in-process, serving on a loopback port until the
+// test ends.
+func startDemo(t *testing.T) *app.Demo {
+	t.Helper()
 	d, err := app.StartDemo(context.Background(), app.DemoOptions{Addr: "127.0.0.1:0",
 		PasswordParams: secrets.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	if err != nil {
@@ -169,6 +165,18 @@ func TestSetupFlow(t *testing.T) {
 		}
 		d.Close()
 	})
+	return d
+}
+
+var orgPath = regexp.MustCompile(`/orgs/(\d+)`)
+
+// TestSetupFlow is the seed's flow: the operator creates Contoso and its admin; the
+// admin adds users, configures Microsoft Exchange Impersonation with the magic wand,
+// checks access (alice ok, bob outside the scope with the fix, frank without a mailbox)
+// and saves; the password is never shown again; another organization's admin cannot
+// reach Contoso.
+func TestSetupFlow(t *testing.T) {
+	d := startDemo(t)
 	f := &flow{t: t, ctx: browser(t), base: d.URL, shots: artifacts(t)}
 
 	// The operator creates the organization and its admin, and a second organization.
