@@ -232,7 +232,7 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, a Actor, orgID, id int6
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var exp sql.NullTime
 		if previous != nil {
-			exp = sql.NullTime{Time: previousExpires.UTC(), Valid: true}
+			exp = sql.NullTime{Time: previousExpires.UTC().Truncate(time.Microsecond), Valid: true}
 		}
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET secret_sealed = ?, previous_secret_sealed = ?, previous_expires_at = ?, updated_at = ?
 			WHERE org_id = ? AND id = ?`), sealed, previous, exp, now, orgID, id)

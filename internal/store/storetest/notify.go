@@ -137,8 +137,9 @@ func testWebhooks(t *testing.T, open Opener) {
 		t.Fatalf("update audit %+v", a)
 	}
 
-	// Rotation keeps the previous secret until it expires; without one, none is kept.
-	expires := c.Now().Add(24 * time.Hour)
+	// Rotation keeps the previous secret until it expires (to the microsecond, as every
+	// database keeps it); without one, none is kept.
+	expires := c.Now().Add(24*time.Hour + 789*time.Nanosecond)
 	rot := must[store.Webhook](t)(s.RotateWebhookSecret(ctx, operator, org.ID, w.ID, []byte("new"), []byte("old"), expires))
 	if string(rot.SecretSealed) != "new" || string(rot.PreviousSecretSealed) != "old" || rot.PreviousExpiresAt == nil ||
 		!rot.PreviousExpiresAt.Equal(expires.Truncate(time.Microsecond)) {
