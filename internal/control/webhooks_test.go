@@ -397,18 +397,17 @@ func TestWebhookDeliversChanges(t *testing.T) {
 	})
 }
 
-// notifyOrg is an organization whose alice and carol sync through svc-sync, seen by a
-// Service on a test clock.
+// notifyOrg is an organization whose alice and carol sync through svc-sync, with the
+// store and the Service on a test clock.
 func notifyOrg(t *testing.T, dsn string) (*controltest.Env, *control.Service, *testClock, int64) {
 	t.Helper()
-	e := controltest.New(t, controltest.Options{DSN: dsn})
 	clk := newTestClock()
-	svc := e.WithClock(t, clk.Now)
+	e := controltest.New(t, controltest.Options{DSN: dsn, Now: clk.Now})
 	org := e.Org(t, "Contoso", "alice@contoso.com", "carol@contoso.com")
-	if _, err := svc.SaveEmailConfig(ctx, e.Operator, org, controltest.ContosoConfig()); err != nil {
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, controltest.ContosoConfig()); err != nil {
 		t.Fatal(err)
 	}
-	return e, svc, clk, org
+	return e, e.Service, clk, org
 }
 
 // A receiver that answers 500 twice, then 204: each attempt carries the same delivery
