@@ -134,7 +134,7 @@ func (s *Store) OpenIncident(ctx context.Context, id int64, summary string, mail
 		if err != nil {
 			return err
 		}
-		hooks, err = s.enqueueStatus(ctx, tx, i.OrgID, body, now)
+		hooks, err = s.enqueueStatus(ctx, tx, i.OrgID, [][]byte{body}, now)
 		return err
 	})
 	return i, hooks, wrap("open incident", err)
@@ -170,7 +170,7 @@ func (s *Store) ResolveIncident(ctx context.Context, id int64, payload func(Inci
 		if err != nil {
 			return err
 		}
-		hooks, err = s.enqueueStatus(ctx, tx, i.OrgID, body, now)
+		hooks, err = s.enqueueStatus(ctx, tx, i.OrgID, [][]byte{body}, now)
 		return err
 	})
 	return i, hooks, wrap("resolve incident", err)
@@ -343,20 +343,9 @@ func (s *Store) MarkMailboxStatusesSeen(ctx context.Context, orgID int64, news [
 				return err
 			}
 		}
-		seen := map[int64]bool{}
-		for _, p := range payloads {
-			ids, err := s.enqueueStatus(ctx, tx, orgID, p, now)
-			if err != nil {
-				return err
-			}
-			for _, id := range ids {
-				if !seen[id] {
-					seen[id] = true
-					hooks = append(hooks, id)
-				}
-			}
-		}
-		return nil
+		var err error
+		hooks, err = s.enqueueStatus(ctx, tx, orgID, payloads, now)
+		return err
 	})
 	return hooks, wrap("mark mailbox statuses seen", err)
 }

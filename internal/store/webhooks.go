@@ -232,7 +232,7 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, a Actor, orgID, id int6
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var exp sql.NullTime
 		if previous != nil {
-			exp = sql.NullTime{Time: previousExpires.UTC(), Valid: true}
+			exp = sql.NullTime{Time: previousExpires.UTC().Truncate(time.Microsecond), Valid: true}
 		}
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE webhooks SET secret_sealed = ?, previous_secret_sealed = ?, previous_expires_at = ?, updated_at = ?
 			WHERE org_id = ? AND id = ?`), sealed, previous, exp, now, orgID, id)
@@ -312,9 +312,14 @@ func NewDeliveryID() string {
 	return "dlv_" + hex.EncodeToString(b)
 }
 
-// enqueueStatus queues a status event for every active subscription of the
-// organization that receives status events, inside tx, and returns them.
-func (s *Store) enqueueStatus(ctx context.Context, tx *sql.Tx, orgID int64, payload []byte, now time.Time) ([]int64, error) {
+// enqueueStatus queues status events (their JSON payloads, in order) for every active
+// subscription of the organization that receives status events, inside tx, and returns
+// them. The queue of each is trimmed to PendingKeep once, after all are queued: trimming
+// reads PendingKeep index entries, too many to read again for every event.
+func (s *Store) enqueueStatus(ctx context.Context, tx *sql.Tx, orgID int64, payloads [][]byte, now time.Time) ([]int64, error) {
+	if len(payloads) == 0 {
+		return nil, nil
+	}
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, events FROM webhooks WHERE org_id = ? AND active ORDER BY id`), orgID)
 	if err != nil {
 		return nil, err
@@ -336,9 +341,11 @@ func (s *Store) enqueueStatus(ctx context.Context, tx *sql.Tx, orgID int64, payl
 		return nil, err
 	}
 	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO webhook_deliveries (webhook_id, org_id, uid, event, payload, state, created_at)
-			VALUES (?, ?, ?, 'status', ?, 'pending', ?)`), id, orgID, NewDeliveryID(), string(payload), now); err != nil {
-			return nil, err
+		for _, payload := range payloads {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO webhook_deliveries (webhook_id, org_id, uid, event, payload, state, created_at)
+				VALUES (?, ?, ?, 'status', ?, 'pending', ?)`), id, orgID, NewDeliveryID(), string(payload), now); err != nil {
+				return nil, err
+			}
 		}
 		// The oldest status events beyond PendingKeep are dropped.
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_deliveries SET state = 'failed', completed_at = ?
@@ -357,7 +364,7 @@ func (s *Store) EnqueueStatusEvent(ctx context.Context, orgID int64, payload []b
 	var ids []int64
 	now := s.timestamp()
 	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
-		ids, err = s.enqueueStatus(ctx, tx, orgID, payload, now)
+		ids, err = s.enqueueStatus(ctx, tx, orgID, [][]byte{payload}, now)
 		return err
 	})
 	return ids, wrap("enqueue status event", err)

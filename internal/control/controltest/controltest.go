@@ -44,6 +44,9 @@ type Options struct {
 	// DSN names the database (see store.ParseDSN), empty and migrated; default a fresh
 	// SQLite file. Tests that run on PostgreSQL too pass pgtest.NewDatabase(t).
 	DSN string
+	// Now, if set, is the clock of both the store and the Service, so that a test moves
+	// time for both at once (back-offs, alert thresholds); default time.Now.
+	Now func() time.Time
 }
 
 // Env is a control.Service with its store and the simulator it reaches. Everything is
@@ -91,7 +94,7 @@ func New(t testing.TB, opts Options) *Env {
 	if dsn == "" {
 		dsn = "sqlite:" + filepath.Join(t.TempDir(), "mb.db")
 	}
-	e.Store, err = store.Open(context.Background(), dsn, store.Options{Migrate: true})
+	e.Store, err = store.Open(context.Background(), dsn, store.Options{Migrate: true, Now: opts.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +104,7 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	e.Config = control.Config{Store: e.Store, Sealer: sealer, AllowPrivateEndpoints: !opts.DenyPrivate, Overrides: ov, OnActivate: opts.OnActivate,
-		RootCAs: pool, Resolver: noSRV{}, PasswordParams: cheapParams}
+		RootCAs: pool, Resolver: noSRV{}, PasswordParams: cheapParams, Now: opts.Now}
 	e.Service, err = control.New(e.Config)
 	if err != nil {
 		t.Fatal(err)

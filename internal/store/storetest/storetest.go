@@ -50,6 +50,11 @@ func Run(t *testing.T, open Opener) {
 		{"GroupSources", testGroupSources},
 		{"RetentionPurge", testRetentionPurge},
 		{"DeleteOrganizationLeavesNothing", testDeleteOrganizationLeavesNothing},
+		{"Webhooks", testWebhooks},
+		{"WebhookDeliveries", testWebhookDeliveries},
+		{"WebhookStatusEvents", testWebhookStatusEvents},
+		{"Incidents", testIncidents},
+		{"IncidentDetectRace", testIncidentDetectRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
