@@ -1,0 +1,73 @@
+package control
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/mailbridge/mailbridge/internal/checker"
+	"github.com/mailbridge/mailbridge/internal/store"
+)
+
+// Microsoft 365 (app-only). Exchange Online no longer offers the ApplicationImpersonation
+// role, and switches EWS off in 2026-2027: there an organization registers an app in
+// Microsoft Entra with application permissions (Mail.Read, Calendars.Read,
+// Contacts.Read, Place.Read.All, User.Read.All), grants admin consent, and limits the
+// app to the mailboxes it may read with RBAC for Applications. mailbridge then asks the
+// tenant's token endpoint for tokens with the app's client ID and secret (OAuth client
+// credentials) and reads the mailboxes through Microsoft Graph.
+
+// AuthClientSecret is the only credential of an app registration mailbridge takes so
+// far: a client secret.
+const AuthClientSecret checker.AuthMethod = "client_secret"
+
+// guidPattern matches a GUID as Entra writes tenant and client IDs.
+var guidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// domainPattern matches a DNS domain name of at least two labels.
+var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// isGUID reports whether s is a GUID (any case).
+func isGUID(s string) bool { return guidPattern.MatchString(strings.ToLower(s)) }
+
+// validateApp checks the Microsoft 365 fields of a form. A tenant given as an ID is its
+// own resolution; a domain is resolved when the configuration is saved or checked.
+func validateApp(rc resolvedConfig, in EmailConfigInput, saved store.EmailConfig, hasSaved bool) (resolvedConfig, *InputError) {
+	ie := inputErr()
+	rc.logon, rc.ewsURL = "", ""
+	rc.tenant = strings.ToLower(strings.TrimSpace(in.Tenant))
+	switch {
+	case rc.tenant == "":
+		ie.Fields["tenant"] = "Enter the tenant: its ID (a GUID, on the app registration's Overview page in the Microsoft Entra admin center) or one of its domains (contoso.com)."
+	case isGUID(rc.tenant):
+		rc.tenantID = rc.tenant
+	case len(rc.tenant) > 253 || !domainPattern.MatchString(rc.tenant):
+		ie.Fields["tenant"] = "Enter the tenant's ID (a GUID) or one of its domains, such as contoso.com or contoso.onmicrosoft.com."
+	case rc.tenant == saved.Tenant && saved.TenantID != "":
+		rc.tenantID = saved.TenantID // resolved when it was saved
+	}
+	rc.clientID = strings.ToLower(strings.TrimSpace(in.ClientID))
+	switch {
+	case rc.clientID == "":
+		ie.Fields["client_id"] = "Enter the app registration's Application (client) ID: a GUID, on its Overview page."
+	case !isGUID(rc.clientID):
+		ie.Fields["client_id"] = "The Application (client) ID is a GUID, such as 00000000-0000-0000-0000-000000000000: copy it from the app registration's Overview page."
+	}
+	switch {
+	case in.Password == "" && !hasSaved:
+		ie.Fields["client_secret"] = "Enter a client secret of the app registration (Certificates & secrets → New client secret): its Value."
+	case len(in.Password) > 1024:
+		ie.Fields["client_secret"] = "This client secret is too long."
+	case isGUID(strings.TrimSpace(in.Password)):
+		ie.Fields["client_secret"] = "This is the secret's ID, not the secret: copy the Value column of Certificates & secrets (shown only when the secret is created)."
+	}
+	switch rc.auth {
+	case "", AuthClientSecret, checker.AuthNTLM: // NTLM: the form's default for EWS
+		rc.auth = AuthClientSecret
+	default:
+		ie.Fields["auth_method"] = "Microsoft 365 app-only access authenticates with a client secret."
+	}
+	if len(ie.Fields) > 0 {
+		return rc, ie
+	}
+	return rc, nil
+}
