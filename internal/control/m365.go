@@ -1,10 +1,13 @@
 package control
 
 import (
+	"context"
+	"errors"
 	"regexp"
 	"strings"
 
 	"github.com/mailbridge/mailbridge/internal/checker"
+	"github.com/mailbridge/mailbridge/internal/entra"
 	"github.com/mailbridge/mailbridge/internal/store"
 )
 
@@ -70,4 +73,55 @@ func validateApp(rc resolvedConfig, in EmailConfigInput, saved store.EmailConfig
 		return rc, ie
 	}
 	return rc, nil
+}
+
+// entraOptions are the options of token requests and tenant discovery: through the
+// address guard and the host overrides, like every connection to an admin-supplied
+// place.
+func (s *Service) entraOptions() entra.Options {
+	return entra.Options{Authority: s.cfg.EntraAuthority, RootCAs: s.cfg.RootCAs, DialContext: s.dial, Now: s.now}
+}
+
+// resolveTenant returns the tenant ID of a domain, from its OpenID configuration
+// document; failures are *InputError on the tenant field, in words for an admin.
+func (s *Service) resolveTenant(ctx context.Context, tenant string) (string, error) {
+	t, err := entra.DiscoverTenant(ctx, tenant, s.entraOptions())
+	if err == nil {
+		return t.ID, nil
+	}
+	if ctx.Err() != nil {
+		return "", err
+	}
+	if errors.Is(err, entra.ErrUnknownTenant) {
+		return "", inputErr("tenant", "Microsoft 365 knows no tenant with the domain "+tenant+": check the spelling, or enter the tenant ID (Microsoft Entra admin center → Overview).")
+	}
+	return "", inputErr("tenant", "The tenant of "+tenant+" could not be looked up: "+sentenceOf(err.Error())+" Enter the tenant ID instead, or try again.")
+}
+
+// TenantInfo is what the magic wand of Microsoft 365 access finds: the tenant ID of a
+// domain.
+type TenantInfo struct {
+	Tenant   string // as entered
+	TenantID string
+}
+
+// DiscoverTenant is the magic wand of Microsoft 365 access: it finds the tenant ID of
+// a domain (or confirms a tenant ID exists) from the OpenID configuration document.
+// It saves nothing.
+func (s *Service) DiscoverTenant(ctx context.Context, p Principal, orgID int64, tenant string) (TenantInfo, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return TenantInfo{}, err
+	}
+	if _, err := s.st.GetOrganization(ctx, orgID); err != nil {
+		return TenantInfo{}, err
+	}
+	tenant = strings.ToLower(strings.TrimSpace(tenant))
+	if tenant == "" || len(tenant) > 253 || !isGUID(tenant) && !domainPattern.MatchString(tenant) {
+		return TenantInfo{}, inputErr("tenant", "Enter one of the tenant's domains (contoso.com) for the magic wand to find its tenant ID.")
+	}
+	id, err := s.resolveTenant(ctx, tenant)
+	if err != nil {
+		return TenantInfo{}, err
+	}
+	return TenantInfo{Tenant: tenant, TenantID: id}, nil
 }
