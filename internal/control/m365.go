@@ -1,6 +1,7 @@
 package control
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/checker"
 	"github.com/mailbridge/mailbridge/internal/entra"
+	"github.com/mailbridge/mailbridge/internal/graph"
 	"github.com/mailbridge/mailbridge/internal/store"
 )
 
@@ -124,4 +126,17 @@ func (s *Service) DiscoverTenant(ctx context.Context, p Principal, orgID int64, 
 		return TenantInfo{}, err
 	}
 	return TenantInfo{Tenant: tenant, TenantID: id}, nil
+}
+
+// graphURL is Microsoft Graph's base URL.
+func (s *Service) graphURL() string { return cmp.Or(s.cfg.GraphURL, graph.DefaultBaseURL) }
+
+// tenantOf is the tenant a configuration asks tokens of: its ID once resolved, else
+// what was entered (Entra ID takes a domain too).
+func (rc resolvedConfig) tenantOf() string { return cmp.Or(rc.tenantID, rc.tenant) }
+
+// appCheckerConfig is the checker's view of a Microsoft 365 configuration.
+func (s *Service) appCheckerConfig(rc resolvedConfig) checker.AppConfig {
+	return checker.AppConfig{TenantID: rc.tenantOf(), ClientID: rc.clientID, ClientSecret: rc.password,
+		Authority: s.cfg.EntraAuthority, GraphURL: s.cfg.GraphURL, RootCAs: s.cfg.RootCAs, DialContext: s.dial}
 }
