@@ -73,6 +73,7 @@ func (c *Client) Batch(ctx context.Context, mailbox string, reqs []BatchRequest)
 	if len(reqs) > MaxBatch {
 		return nil, fmt.Errorf("%w: %d (at most %d)", ErrBatchTooLarge, len(reqs), MaxBatch)
 	}
+	reqs = append([]BatchRequest(nil), reqs...) // ids are filled in on a copy
 	seen := map[string]bool{}
 	for i, r := range reqs {
 		if r.ID == "" {

@@ -276,8 +276,8 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		if !retryable(status) || n > c.opts.MaxRetries {
 			return e
 		}
-		wait := e.RetryAfter
-		if !hasRetryAfter(h) {
+		wait, named := retryAfter(h, c.opts.Now())
+		if !named {
 			wait = c.backOff(n)
 		}
 		if wait > c.opts.MaxRetryWait {

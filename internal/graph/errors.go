@@ -74,7 +74,8 @@ type errorJSON struct {
 
 // newError builds an *Error from a status, headers and body.
 func newError(status int, h http.Header, body []byte, now time.Time) *Error {
-	e := &Error{Status: status, RetryAfter: retryAfter(h, now), RequestID: h.Get("request-id")}
+	e := &Error{Status: status, RequestID: h.Get("request-id")}
+	e.RetryAfter, _ = retryAfter(h, now)
 	var ej errorJSON
 	if json.Unmarshal(body, &ej) == nil && ej.Error.Code != "" {
 		e.Code, e.Message = ej.Error.Code, ej.Error.Message
@@ -92,23 +93,21 @@ func newError(status int, h http.Header, body []byte, now time.Time) *Error {
 	return e
 }
 
-// retryAfter parses Retry-After: seconds or an HTTP date.
-func retryAfter(h http.Header, now time.Time) time.Duration {
+// retryAfter parses Retry-After: seconds or an HTTP date. ok is false when the header
+// is missing or unreadable.
+func retryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
-		return 0
+		return 0, false
 	}
 	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
+		return time.Duration(s) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(now))
+		return max(0, t.Sub(now)), true
 	}
-	return 0
+	return 0, false
 }
-
-// hasRetryAfter reports whether the answer named a wait, even of zero seconds.
-func hasRetryAfter(h http.Header) bool { return strings.TrimSpace(h.Get("Retry-After")) != "" }
 
 // asError returns the *Error in err's chain, or nil.
 func asError(err error) *Error {
