@@ -173,6 +173,6 @@ func (s *Service) RecheckAccess(ctx context.Context, orgID int64) error {
 		return err
 	}
 	_, err = s.RunCheck(ctx, scheduledCheck, orgID, EmailConfigInput{AccessType: c.AccessType, AccountLogon: c.AccountLogon,
-		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod}, nil)
+		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod, Tenant: c.Tenant, ClientID: c.ClientID}, nil)
 	return err
 }

@@ -177,6 +177,8 @@ type Service struct {
 	dummyHash string
 	// clients are the sync engine's EWS clients, one per organization.
 	clients clientCache
+	// graphClients are the Microsoft 365 organizations' Graph clients (m365.go).
+	graphClients graphClientCache
 }
 
 // New returns a Service.

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mailbridge/mailbridge/internal/checker"
 	"github.com/mailbridge/mailbridge/internal/entra"
@@ -139,4 +141,76 @@ func (rc resolvedConfig) tenantOf() string { return cmp.Or(rc.tenantID, rc.tenan
 func (s *Service) appCheckerConfig(rc resolvedConfig) checker.AppConfig {
 	return checker.AppConfig{TenantID: rc.tenantOf(), ClientID: rc.clientID, ClientSecret: rc.password,
 		Authority: s.cfg.EntraAuthority, GraphURL: s.cfg.GraphURL, RootCAs: s.cfg.RootCAs, DialContext: s.dial}
+}
+
+// isApp reports whether the organization's saved configuration is Microsoft 365
+// app-only access (false when none is saved, or it cannot be read: the EWS path then
+// says why).
+func (s *Service) isApp(ctx context.Context, orgID int64) bool {
+	c, err := s.st.GetEmailConfig(ctx, orgID)
+	return err == nil && c.AccessType == AccessMicrosoft365App
+}
+
+// GraphClient returns a Microsoft Graph client for an organization's saved Microsoft 365
+// configuration, through the address guard: what the sync engine reads its mailboxes
+// with. Like EWSClient it is kept while the configuration's version stays the same, and
+// with it the app's token, which is asked for again only shortly before it expires.
+func (s *Service) GraphClient(ctx context.Context, orgID int64) (*graph.Client, error) {
+	c, err := s.st.GetEmailConfig(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if c.AccessType != AccessMicrosoft365App {
+		return nil, fmt.Errorf("control: organization %d does not use Microsoft 365 app-only access", orgID)
+	}
+	s.graphClients.mu.Lock()
+	cached, ok := s.graphClients.m[orgID]
+	s.graphClients.mu.Unlock()
+	if ok && cached.version == c.Version {
+		return cached.client, nil
+	}
+	rc, err := s.savedConfig(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	client, err := s.newGraphClient(rc)
+	if err != nil {
+		return nil, err
+	}
+	s.graphClients.mu.Lock()
+	defer s.graphClients.mu.Unlock()
+	if s.graphClients.m == nil {
+		s.graphClients.m = map[int64]cachedGraphClient{}
+	}
+	if cur, ok := s.graphClients.m[orgID]; ok {
+		if cur.version >= c.Version {
+			client.CloseIdleConnections()
+			return cur.client, nil // another caller built it meanwhile
+		}
+		cur.client.CloseIdleConnections()
+	}
+	s.graphClients.m[orgID] = cachedGraphClient{version: c.Version, client: client}
+	return client, nil
+}
+
+// newGraphClient returns a Graph client with its own token source for a configuration.
+func (s *Service) newGraphClient(rc resolvedConfig) (*graph.Client, error) {
+	tokens, err := entra.NewTokenSource(entra.Credentials{Tenant: rc.tenantOf(), ClientID: rc.clientID, ClientSecret: rc.password},
+		entra.GraphScope, s.entraOptions())
+	if err != nil {
+		return nil, err
+	}
+	return graph.New(tokens, graph.Options{BaseURL: s.cfg.GraphURL, RootCAs: s.cfg.RootCAs, DialContext: s.dial, Now: s.now})
+}
+
+// graphClientCache holds one Graph client per organization, for its configuration's
+// version.
+type graphClientCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedGraphClient
+}
+
+type cachedGraphClient struct {
+	version int64
+	client  *graph.Client
 }
