@@ -112,8 +112,9 @@ func (c *AppChecker) Check(ctx context.Context, users []string, emit func(Result
 		return Summary{}, err
 	}
 	r := &appRun{c: c, tokens: tokens, reqs: &requestCounter{}}
+	// Small pages: the check reads the first page of each folder, to see it is readable.
 	r.client, err = graph.New(tokens, graph.Options{BaseURL: c.cfg.GraphURL, RootCAs: c.cfg.RootCAs, DialContext: c.cfg.DialContext,
-		Observer: r.reqs, Now: c.opts.Now})
+		Observer: r.reqs, Now: c.opts.Now, PageSize: 10})
 	if err != nil {
 		return Summary{}, err
 	}
@@ -150,7 +151,7 @@ func (r *appRun) appChecks(ctx context.Context, rec *appRecorder) bool {
 		return false
 	}
 	rec.add(Result{Check: CheckAuthentication, Status: StatusOK, Code: CodeOK,
-		Message: fmt.Sprintf("Microsoft Entra ID issued a token to the app %s in tenant %s.", r.c.cfg.ClientID, r.c.cfg.TenantID),
+		Message:  fmt.Sprintf("Microsoft Entra ID issued a token to the app %s in tenant %s.", r.c.cfg.ClientID, r.c.cfg.TenantID),
 		Evidence: Evidence{Operation: "token"}})
 	roles, ok := tokenRoles(tok.AccessToken)
 	if !ok {
@@ -178,8 +179,8 @@ func (r *appRun) appChecks(ctx context.Context, rec *appRecorder) bool {
 		return false
 	case len(missing) > 0:
 		rec.add(Result{Check: CheckPermissions, Status: StatusFailure, Code: CodePermissionMissing,
-			Message: "The app lacks the application permission " + strings.Join(missing, ", ") + ": mail cannot be read.",
-			Fix:     "Add " + strings.Join(missing, ", ") + " (Microsoft Graph, Application permission) under API permissions, then grant admin consent: " + consent,
+			Message:  "The app lacks the application permission " + strings.Join(missing, ", ") + ": mail cannot be read.",
+			Fix:      "Add " + strings.Join(missing, ", ") + " (Microsoft Graph, Application permission) under API permissions, then grant admin consent: " + consent,
 			Evidence: Evidence{Operation: "token"}})
 		return false
 	case len(optional) > 0:
@@ -279,7 +280,7 @@ func (r *appRun) checkUser(ctx context.Context, user string) Result {
 	if _, err := r.client.CalendarViewDelta(ctx, user, day, day.Add(24*time.Hour), ""); err != nil {
 		return r.userFailure(res, CheckFolders, "read the calendar", err)
 	}
-	if _, err := r.client.ContactFolders(ctx, user); err != nil {
+	if _, err := r.client.ContactsDelta(ctx, user, "contacts", ""); err != nil {
 		return r.userFailure(res, CheckFolders, "read the contacts", err)
 	}
 	res.Message = "The app can read this mailbox: Inbox, Calendar and Contacts."

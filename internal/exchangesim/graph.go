@@ -296,6 +296,7 @@ func (s *Simulator) graphHandler() http.Handler {
 	handle("GET /v1.0/users", s.graphListUsers)
 	handle("GET /v1.0/users/{user}", s.graphGetUser)
 	handle("GET /v1.0/users/{user}/mailFolders", s.graphMailFolders)
+	handle("GET /v1.0/users/{user}/mailFolders/delta", s.graphMailFoldersDelta)
 	handle("GET /v1.0/users/{user}/mailFolders/{folder}", s.graphMailFolder)
 	handle("GET /v1.0/users/{user}/mailFolders/{folder}/childFolders", s.graphChildFolders)
 	handle("GET /v1.0/users/{user}/mailFolders/{folder}/messages/delta", s.graphMessagesDelta)

@@ -23,8 +23,8 @@ type EmailConfig struct {
 	// TenantID the tenant ID it resolved to, ClientID the app registration's; empty for
 	// EWS impersonation.
 	Tenant, TenantID, ClientID string
-	EWSURL         string
-	AuthMethod     string // "ntlm" or "basic"
+	EWSURL                     string
+	AuthMethod                 string // "ntlm" or "basic"
 	// AutodiscoverTrail is the last magic-wand run, as JSON.
 	AutodiscoverTrail string
 	// SyncFolders is the selection of folders the organization's mailboxes sync, as
