@@ -12,7 +12,7 @@ import (
 )
 
 // emailConfigJSON is an organization's email configuration. It never holds the
-// password: has_password says whether one is saved.
+// password or the client secret: has_password says whether one is saved.
 type emailConfigJSON struct {
 	Exists            bool                       `json:"exists"`
 	AccessType        string                     `json:"access_type"`
@@ -21,6 +21,9 @@ type emailConfigJSON struct {
 	HasPassword       bool                       `json:"has_password"`
 	EWSURL            string                     `json:"ews_url"`
 	AuthMethod        string                     `json:"auth_method"`
+	Tenant            string                     `json:"tenant,omitempty"`
+	TenantID          string                     `json:"tenant_id,omitempty"`
+	ClientID          string                     `json:"client_id,omitempty"`
 	SyncFolders       []string                   `json:"sync_folders"`
 	AutodiscoverTrail *autodiscoverclient.Result `json:"autodiscover_trail"`
 	Version           int64                      `json:"version"`
@@ -31,6 +34,7 @@ type emailConfigJSON struct {
 func emailConfigView(v control.EmailConfigView) emailConfigJSON {
 	out := emailConfigJSON{Exists: v.Exists, AccessType: v.AccessType, AccessTypeLabel: control.AccessTypeLabel(v.AccessType),
 		AccountLogon: v.AccountLogon, HasPassword: v.HasPassword, EWSURL: v.EWSURL, AuthMethod: v.AuthMethod, SyncFolders: nonNil(v.SyncFolders),
+		Tenant: v.Tenant, TenantID: v.TenantID, ClientID: v.ClientID,
 		AutodiscoverTrail: v.Trail, Version: v.Version, UpdatedBy: v.UpdatedBy}
 	if v.Exists {
 		out.UpdatedAt = utcPtr(&v.UpdatedAt)
@@ -47,6 +51,11 @@ type emailConfigInput struct {
 	EWSURL      string `json:"ews_url"`
 	AuthMethod  string `json:"auth_method"`
 	BaseVersion int64  `json:"base_version"`
+	// Tenant, ClientID and ClientSecret: Microsoft 365 (app-only); an empty or missing
+	// secret keeps the saved one.
+	Tenant       string `json:"tenant"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
 	// AutodiscoverTrail is a discover result to keep with the configuration.
 	AutodiscoverTrail json.RawMessage `json:"autodiscover_trail"`
 	// SyncFolders: missing or null keeps the saved selection; [] is refused.
@@ -74,15 +83,26 @@ func (h *Handler) saveEmailConfig(w http.ResponseWriter, r *http.Request, c *cal
 			return err
 		}
 	}
-	v, err := h.svc.SaveEmailConfig(r.Context(), c.p, c.org.ID, control.EmailConfigInput{
-		AccessType: in.AccessType, AccountLogon: in.AccountLogon, Password: in.Password, EWSURL: in.EWSURL,
-		AuthMethod: in.AuthMethod, BaseVersion: in.BaseVersion, Trail: trail, SyncFolders: in.SyncFolders,
-	})
+	v, err := h.svc.SaveEmailConfig(r.Context(), c.p, c.org.ID, configInput(in, trail))
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, emailConfigView(v))
 	return nil
+}
+
+// configInput maps the request body on control's input: the client secret is the
+// configuration's secret for Microsoft 365.
+func configInput(in emailConfigInput, trail *autodiscoverclient.Result) control.EmailConfigInput {
+	out := control.EmailConfigInput{
+		AccessType: in.AccessType, AccountLogon: in.AccountLogon, Password: in.Password, EWSURL: in.EWSURL,
+		AuthMethod: in.AuthMethod, BaseVersion: in.BaseVersion, Trail: trail, SyncFolders: in.SyncFolders,
+		Tenant: in.Tenant, ClientID: in.ClientID,
+	}
+	if in.AccessType == control.AccessMicrosoft365App {
+		out.Password = in.ClientSecret
+	}
+	return out
 }
 
 // discoverJSON is the magic wand's result: the EWS URL found (or suggested) and the
@@ -93,16 +113,31 @@ type discoverJSON struct {
 }
 
 // discover is the magic wand. With an empty body it starts from the saved
-// configuration's account; an empty password means the saved one. It saves nothing.
+// configuration's account; an empty password means the saved one. For Microsoft 365
+// (access_type microsoft365_app) it finds the tenant ID of the tenant's domain. It
+// saves nothing.
 func (h *Handler) discover(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in struct {
+		AccessType   string `json:"access_type"`
 		AccountLogon string `json:"account_logon"`
 		Password     string `json:"password"`
 		AuthMethod   string `json:"auth_method"`
 		Email        string `json:"email"`
+		Tenant       string `json:"tenant"`
 	}
 	if _, err := decodeJSON(w, r, &in, true); err != nil {
 		return err
+	}
+	if in.AccessType == control.AccessMicrosoft365App {
+		info, err := h.svc.DiscoverTenant(r.Context(), c.p, c.org.ID, in.Tenant)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, struct {
+			Tenant   string `json:"tenant"`
+			TenantID string `json:"tenant_id"`
+		}{info.Tenant, info.TenantID})
+		return nil
 	}
 	di := control.DiscoverInput{AccountLogon: in.AccountLogon, Password: in.Password, AuthMethod: in.AuthMethod, Email: in.Email}
 	if di.AccountLogon == "" && di.AuthMethod == "" {

@@ -104,6 +104,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	svc, err := control.New(control.Config{
 		Store: st, Sealer: sealer, AllowPrivateEndpoints: cfg.AllowPrivateEndpoints, Overrides: ov,
 		RootCAs: roots, Resolver: cfg.Resolver, PasswordParams: cfg.PasswordParams, OnOrganizationDeleted: a.forgetOrganization,
+		EntraAuthority: cfg.EntraAuthority, GraphURL: cfg.GraphURL,
 		CheckOptions: checker.Options{Concurrency: cfg.CheckConcurrency},
 		OnActivate:   a.enqueue,
 		EWSObserver:  a.metrics,

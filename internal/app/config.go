@@ -48,6 +48,9 @@ type Config struct {
 	CAFile string
 	// RootCAs, when set (demo, tests), are the only authorities trusted for Exchange.
 	RootCAs *x509.CertPool
+	// EntraAuthority and GraphURL are where Microsoft 365 app-only access asks for tokens
+	// and reads mailboxes; empty: Microsoft's global cloud.
+	EntraAuthority, GraphURL string
 	// Resolver answers Autodiscover's DNS SRV lookups (demo, tests); nil: the system's.
 	Resolver autodiscoverclient.Resolver
 

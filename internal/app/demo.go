@@ -100,7 +100,8 @@ func StartDemo(ctx context.Context, opts DemoOptions) (_ *Demo, err error) {
 		return nil, err
 	}
 	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
-	d.Sim, err = sim.Start(simCtx, exchangesim.ListenConfig{Addr: "127.0.0.1:0", TLS: true, StateDir: filepath.Join(dataDir, "sim")})
+	d.Sim, err = sim.Start(simCtx, exchangesim.ListenConfig{Addr: "127.0.0.1:0", TLS: true, StateDir: filepath.Join(dataDir, "sim"),
+		MicrosoftHosts: true}) // Microsoft 365 app-only access reaches it as graph.microsoft.com and login.microsoftonline.com
 	if err != nil {
 		stopSim()
 		return nil, err

@@ -4,12 +4,12 @@ package checker
 // with the UI, the API and scripts that parse `mailbridge check --json`: a code is never
 // renamed or given another meaning within a version; adding a code or retiring one
 // increments the version. README.md lists them in a table.
-const CodesVersion = 1
+const CodesVersion = 2
 
 // Code is a stable, machine-readable result code.
 type Code string
 
-// The result codes of CodesVersion 1. Each names the check it belongs to and the status
+// The result codes of CodesVersion 2 (version 2 added Microsoft 365 app-only access's). Each names the check it belongs to and the status
 // it carries (see CodeInfos for both, and README.md for the table).
 const (
 	// CodeOK: the check passed.
@@ -93,6 +93,24 @@ const (
 	CodeThrottled Code = "throttled"
 	// CodeEWSError: an EWS error this list has no code for; evidence names it.
 	CodeEWSError Code = "ews_error"
+
+	// Microsoft 365 app-only access (AppChecker).
+
+	// CodeTenantUnknown: Entra ID knows no such tenant (AADSTS90002).
+	CodeTenantUnknown Code = "tenant_unknown"
+	// CodeAppUnknown: the tenant has no app with this client ID (AADSTS700016).
+	CodeAppUnknown Code = "app_unknown"
+	// CodeSecretWrong: the client secret is not the app's (AADSTS7000215).
+	CodeSecretWrong Code = "secret_wrong"
+	// CodeSecretExpired: the client secret has expired (AADSTS7000222).
+	CodeSecretExpired Code = "secret_expired"
+	// CodeConsentMissing: no administrator granted the app its permissions.
+	CodeConsentMissing Code = "consent_missing"
+	// CodePermissionMissing: the app lacks an application permission (a failure for
+	// Mail.Read, a warning for the others).
+	CodePermissionMissing Code = "permission_missing"
+	// CodeGraphError: a Microsoft Graph error with no code of its own.
+	CodeGraphError Code = "graph_error"
 )
 
 // Status is how bad a result is.
@@ -182,7 +200,7 @@ func CodeInfos() []CodeInfo {
 		{CodeServiceMailboxMissing, StatusWarning, []Check{CheckServiceMailbox}, "the service account has no mailbox or license: rooms and resources cannot be retrieved"},
 		{CodeImpersonationDenied, StatusFailure, []Check{CheckImpersonation}, "impersonation refused (provisional in a full check; final in the single-mailbox mode)"},
 		{CodeNoRoleLikely, StatusFailure, []Check{CheckImpersonation}, "every user refused: the account most likely lacks the ApplicationImpersonation role"},
-		{CodeOutOfScope, StatusFailure, []Check{CheckImpersonation}, "others allowed, this user refused: outside the role's management scope (a warning on the account-level summary)"},
+		{CodeOutOfScope, StatusFailure, []Check{CheckImpersonation, CheckAccess}, "others allowed, this user refused: outside the role's management scope (a warning on the account-level summary); Microsoft 365: outside the app's RBAC for Applications scope"},
 		{CodeInvalidAddress, StatusFailure, []Check{CheckAddress}, "not an SMTP address; nothing was sent"},
 		{CodeNoMailbox, StatusFailure, []Check{CheckMailbox}, "in the directory without a mailbox (ErrorNonExistentMailbox)"},
 		{CodeUnknownUser, StatusFailure, []Check{CheckMailbox}, "no directory entry has this address"},
@@ -193,5 +211,12 @@ func CodeInfos() []CodeInfo {
 		{CodeSyncUnavailable, StatusFailure, []Check{CheckSync}, "SyncFolderItems on the Inbox failed"},
 		{CodeThrottled, StatusWarning, nil, "Exchange kept throttling after every retry: not checked, not failed"},
 		{CodeEWSError, StatusFailure, nil, "an EWS error with no code of its own; evidence names it"},
+		{CodeTenantUnknown, StatusFailure, []Check{CheckAuthentication}, "Microsoft 365: Entra ID knows no such tenant (AADSTS90002)"},
+		{CodeAppUnknown, StatusFailure, []Check{CheckAuthentication}, "Microsoft 365: the tenant has no application with this client ID (AADSTS700016)"},
+		{CodeSecretWrong, StatusFailure, []Check{CheckAuthentication}, "Microsoft 365: the client secret is not one of the app's (AADSTS7000215)"},
+		{CodeSecretExpired, StatusFailure, []Check{CheckAuthentication}, "Microsoft 365: the client secret has expired (AADSTS7000222)"},
+		{CodeConsentMissing, StatusFailure, []Check{CheckPermissions}, "Microsoft 365: no administrator granted the app its permissions; the fix is the admin-consent URL"},
+		{CodePermissionMissing, StatusWarning, []Check{CheckPermissions}, "Microsoft 365: the app lacks an application permission (a failure for Mail.Read)"},
+		{CodeGraphError, StatusFailure, nil, "a Microsoft Graph error with no code of its own; evidence names it"},
 	}
 }

@@ -106,6 +106,8 @@ func (f *serverFlags) registerSync(fs *flag.FlagSet, workers int) {
 	fs.IntVar(&f.cfg.PageSize, "page-size", 512, "item changes per SyncFolderItems page (1–512); each page is committed in one transaction")
 	fs.IntVar(&f.cfg.FetchBatch, "fetch-batch", 0, "items per GetItem request (default 128)")
 	fs.StringVar(&f.cfg.NodeID, "node-id", "", "this node's name in leases and the job queue (default: generated)")
+	fs.StringVar(&f.cfg.EntraAuthority, "entra-authority", "", "Microsoft Entra ID's authority for Microsoft 365 app-only access (default https://login.microsoftonline.com; a national cloud's otherwise)")
+	fs.StringVar(&f.cfg.GraphURL, "graph-url", "", "Microsoft Graph's base URL for Microsoft 365 app-only access (default https://graph.microsoft.com/v1.0)")
 	fs.BoolVar(&f.cfg.AllowPrivateEndpoints, "allow-private-endpoints", false, "let EWS URLs and Autodiscover reach loopback and private networks (an on-premises Exchange on the company network); cloud metadata addresses stay refused")
 	fs.Var(&f.resolve, "resolve", "HOST:PORT:ADDR[:PORT2]: connect to ADDR for HOST:PORT, as curl's --resolve (repeatable)")
 	fs.StringVar(&f.cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities trusted for Exchange")

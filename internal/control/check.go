@@ -45,11 +45,15 @@ func (s *Service) RunCheck(ctx context.Context, p Principal, orgID int64, in Ema
 	for i, u := range users {
 		emails[i] = u.Email
 	}
-	ck, err := checker.New(s.checkerConfig(rc), s.cfg.CheckOptions)
+	ck, err := s.newChecker(rc)
 	if err != nil {
-		return CheckOutcome{}, inputErr("ews_url", err.Error())
+		return CheckOutcome{}, err
 	}
-	run, err := s.st.StartCheckRun(ctx, p.actor(), store.CheckRun{OrgID: orgID, EWSURL: rc.ewsURL, AccountLogon: rc.logon})
+	record := store.CheckRun{OrgID: orgID, EWSURL: rc.ewsURL, AccountLogon: rc.logon}
+	if rc.accessType == AccessMicrosoft365App {
+		record.EWSURL, record.AccountLogon = s.graphURL(), rc.clientID
+	}
+	run, err := s.st.StartCheckRun(ctx, p.actor(), record)
 	if err != nil {
 		return CheckOutcome{}, err
 	}
@@ -115,6 +119,28 @@ func (s *Service) RunCheck(ctx context.Context, p Principal, orgID int64, in Ema
 	return CheckOutcome{Run: run, Summary: sum}, saveErr
 }
 
+// accessChecker is what checks a configuration: checker.Checker (EWS impersonation) or
+// checker.AppChecker (Microsoft 365 app-only).
+type accessChecker interface {
+	Check(ctx context.Context, users []string, emit func(checker.Result)) (checker.Summary, error)
+}
+
+// newChecker returns the checker of a configuration's access type.
+func (s *Service) newChecker(rc resolvedConfig) (accessChecker, error) {
+	if rc.accessType == AccessMicrosoft365App {
+		ck, err := checker.NewApp(s.appCheckerConfig(rc), s.cfg.CheckOptions)
+		if err != nil {
+			return nil, inputErr("tenant", err.Error())
+		}
+		return ck, nil
+	}
+	ck, err := checker.New(s.checkerConfig(rc), s.cfg.CheckOptions)
+	if err != nil {
+		return nil, inputErr("ews_url", err.Error())
+	}
+	return ck, nil
+}
+
 // ListCheckRuns returns an organization's newest check runs.
 func (s *Service) ListCheckRuns(ctx context.Context, p Principal, orgID int64, limit int) ([]store.CheckRun, error) {
 	if err := orgAccess(p, orgID); err != nil {
@@ -147,6 +173,6 @@ func (s *Service) RecheckAccess(ctx context.Context, orgID int64) error {
 		return err
 	}
 	_, err = s.RunCheck(ctx, scheduledCheck, orgID, EmailConfigInput{AccessType: c.AccessType, AccountLogon: c.AccountLogon,
-		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod}, nil)
+		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod, Tenant: c.Tenant, ClientID: c.ClientID}, nil)
 	return err
 }

@@ -154,6 +154,10 @@ type Config struct {
 	OnActivate func(ctx context.Context, orgID int64, userIDs []int64)
 	// EWSObserver, if not nil, hears of the sync engine's EWS requests (metrics).
 	EWSObserver ewsclient.Observer
+	// EntraAuthority and GraphURL are where Microsoft 365 app-only access asks for
+	// tokens and reads mailboxes: defaults https://login.microsoftonline.com and
+	// https://graph.microsoft.com/v1.0 (the simulator's in demos and tests).
+	EntraAuthority, GraphURL string
 	// OnOrganizationDeleted, when not nil, hears of an organization deleted (after the
 	// deletion is committed), so that what lives outside the store's tables goes too:
 	// the job runner deletes the organization's queued jobs.
@@ -173,6 +177,8 @@ type Service struct {
 	dummyHash string
 	// clients are the sync engine's EWS clients, one per organization.
 	clients clientCache
+	// graphClients are the Microsoft 365 organizations' Graph clients (m365.go).
+	graphClients graphClientCache
 }
 
 // New returns a Service.

@@ -33,9 +33,15 @@ type AccessType struct {
 // ApplicationImpersonation role.
 const AccessExchangeImpersonation = "exchange_impersonation"
 
+// AccessMicrosoft365App is Microsoft 365 (Exchange Online) through an Entra app
+// registration with application permissions: OAuth client credentials, Microsoft Graph
+// (see m365.go).
+const AccessMicrosoft365App = "microsoft365_app"
+
 // AccessTypes are the mailbox access types on offer, in the order the select shows them.
 var AccessTypes = []AccessType{
 	{Value: AccessExchangeImpersonation, Label: "Microsoft Exchange Impersonation"},
+	{Value: AccessMicrosoft365App, Label: "Microsoft 365 (app-only)"},
 }
 
 // AccessTypeLabel returns the label of an access type value.
@@ -70,9 +76,11 @@ type EmailConfigView struct {
 	Exists       bool
 	AccessType   string
 	AccountLogon string
-	HasPassword  bool
+	HasPassword  bool // for Microsoft 365: a client secret is saved
 	EWSURL       string
 	AuthMethod   string
+	// Tenant (as entered), TenantID (as resolved) and ClientID: Microsoft 365 only.
+	Tenant, TenantID, ClientID string
 	// SyncFolders are the folders its mailboxes sync (names of SyncFolderChoices, in
 	// their order); every folder when nothing was saved yet.
 	SyncFolders []string
@@ -87,10 +95,13 @@ type EmailConfigView struct {
 type EmailConfigInput struct {
 	AccessType   string
 	AccountLogon string
-	// Password is the service account's password; empty keeps the saved one.
+	// Password is the service account's password, or for Microsoft 365 the app's client
+	// secret; empty keeps the saved one (of the same access type).
 	Password   string
 	EWSURL     string
 	AuthMethod string
+	// Tenant (a domain or a tenant ID) and ClientID: Microsoft 365 only.
+	Tenant, ClientID string
 	// BaseVersion is the Version of the configuration the form was made from (0 for a
 	// new one): a save over someone else's newer save is refused.
 	BaseVersion int64
@@ -123,7 +134,8 @@ func (s *Service) GetEmailConfig(ctx context.Context, p Principal, orgID int64) 
 		return EmailConfigView{}, fmt.Errorf("control: the saved folder selection: %w", err)
 	}
 	v := EmailConfigView{Exists: true, AccessType: c.AccessType, AccountLogon: c.AccountLogon, HasPassword: len(c.PasswordSealed) > 0,
-		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod, SyncFolders: folders.Names(), Version: c.Version, UpdatedAt: c.UpdatedAt, UpdatedBy: c.UpdatedBy}
+		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod, Tenant: c.Tenant, TenantID: c.TenantID, ClientID: c.ClientID,
+		SyncFolders: folders.Names(), Version: c.Version, UpdatedAt: c.UpdatedAt, UpdatedBy: c.UpdatedBy}
 	if c.AutodiscoverTrail != "" {
 		var r autodiscoverclient.Result
 		if json.Unmarshal([]byte(c.AutodiscoverTrail), &r) == nil {
@@ -138,18 +150,23 @@ func passwordAAD(orgID int64) string {
 	return "mailbridge/email_config/" + strconv.FormatInt(orgID, 10) + "/password"
 }
 
-// resolvedConfig is a configuration ready to use: the password in clear, in memory only.
+// resolvedConfig is a configuration ready to use: the password (or client secret) in
+// clear, in memory only.
 type resolvedConfig struct {
 	accessType string
 	logon      string
-	password   string
+	password   string // or the client secret
 	ewsURL     string
 	auth       checker.AuthMethod
+	// Microsoft 365: the tenant as entered and its ID (empty until resolved), the app's
+	// client ID.
+	tenant, tenantID, clientID string
 }
 
 // validate checks a form's values; with needURL false the EWS URL may be empty (the
-// magic wand is about to find it). The password may be empty when one is saved.
-func (s *Service) validate(in EmailConfigInput, hasSaved, needURL bool) (resolvedConfig, *InputError) {
+// magic wand is about to find it). The password (or secret) may be empty when one of
+// the same access type is saved.
+func (s *Service) validate(in EmailConfigInput, saved store.EmailConfig, needURL bool) (resolvedConfig, *InputError) {
 	ie := inputErr()
 	rc := resolvedConfig{accessType: in.AccessType, password: in.Password, auth: checker.AuthMethod(strings.ToLower(strings.TrimSpace(in.AuthMethod)))}
 	if rc.accessType == "" {
@@ -161,6 +178,11 @@ func (s *Service) validate(in EmailConfigInput, hasSaved, needURL bool) (resolve
 	}
 	if !known {
 		ie.Fields["access_type"] = "Choose a mailbox access type."
+		return rc, ie
+	}
+	hasSaved := len(saved.PasswordSealed) > 0 && saved.AccessType == rc.accessType
+	if rc.accessType == AccessMicrosoft365App {
+		return validateApp(rc, in, saved, hasSaved)
 	}
 	rc.logon = strings.TrimSpace(in.AccountLogon)
 	switch {
@@ -246,11 +268,10 @@ func describeURLError(err error) string {
 // resolve validates a form and fills in the saved password when the field is empty.
 func (s *Service) resolve(ctx context.Context, orgID int64, in EmailConfigInput, needURL bool) (resolvedConfig, error) {
 	saved, err := s.st.GetEmailConfig(ctx, orgID)
-	hasSaved := err == nil && len(saved.PasswordSealed) > 0
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return resolvedConfig{}, err
 	}
-	rc, ie := s.validate(in, hasSaved, needURL)
+	rc, ie := s.validate(in, saved, needURL)
 	if ie != nil {
 		return rc, ie
 	}
@@ -277,7 +298,8 @@ func (s *Service) savedConfig(ctx context.Context, orgID int64) (resolvedConfig,
 	if err != nil {
 		return resolvedConfig{}, fmt.Errorf("control: %w: save the password again: %w", ErrSealedPasswordUnreadable, err)
 	}
-	return resolvedConfig{accessType: c.AccessType, logon: c.AccountLogon, password: string(pw), ewsURL: c.EWSURL, auth: checker.AuthMethod(c.AuthMethod)}, nil
+	return resolvedConfig{accessType: c.AccessType, logon: c.AccountLogon, password: string(pw), ewsURL: c.EWSURL, auth: checker.AuthMethod(c.AuthMethod),
+		tenant: c.Tenant, tenantID: c.TenantID, clientID: c.ClientID}, nil
 }
 
 // SaveEmailConfig validates and saves an organization's email configuration; the
@@ -296,7 +318,7 @@ func (s *Service) SaveEmailConfig(ctx context.Context, p Principal, orgID int64,
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return EmailConfigView{}, err
 	}
-	rc, ie := s.validate(in, len(saved.PasswordSealed) > 0, true)
+	rc, ie := s.validate(in, saved, true)
 	folders, msg := parseSyncFolders(in.SyncFolders)
 	if msg != "" {
 		if ie == nil {
@@ -307,7 +329,14 @@ func (s *Service) SaveEmailConfig(ctx context.Context, p Principal, orgID int64,
 	if ie != nil {
 		return EmailConfigView{}, ie
 	}
-	c := store.EmailConfig{OrgID: orgID, AccessType: rc.accessType, AccountLogon: rc.logon, EWSURL: rc.ewsURL, AuthMethod: string(rc.auth)}
+	if rc.accessType == AccessMicrosoft365App && rc.tenantID == "" {
+		// A domain: the tenant ID it belongs to is what tokens are asked for.
+		if rc.tenantID, err = s.resolveTenant(ctx, rc.tenant); err != nil {
+			return EmailConfigView{}, err
+		}
+	}
+	c := store.EmailConfig{OrgID: orgID, AccessType: rc.accessType, AccountLogon: rc.logon, EWSURL: rc.ewsURL, AuthMethod: string(rc.auth),
+		Tenant: rc.tenant, TenantID: rc.tenantID, ClientID: rc.clientID}
 	if folders != 0 {
 		c.SyncFolders = folders.String() // otherwise the saved selection stays
 	}

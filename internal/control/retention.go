@@ -93,11 +93,20 @@ var errPurgeBusy = errors.New("control: a purge of the organization is running")
 // it is the wiring's, not an admin's; it is asked at every step, so a changed retention
 // applies at the next one.
 func (s *Service) SyncSource(ctx context.Context, orgID int64, fetchBatch int) (syncer.Source, error) {
-	c, err := s.EWSClient(ctx, orgID)
-	if err != nil {
-		return nil, err
+	var src syncer.Source
+	if s.isApp(ctx, orgID) {
+		c, err := s.GraphClient(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		src = &syncer.GraphSource{Client: c, Now: s.now}
+	} else {
+		c, err := s.EWSClient(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		src = &syncer.EWSSource{Client: c, FetchBatch: fetchBatch}
 	}
-	var src syncer.Source = &syncer.EWSSource{Client: c, FetchBatch: fetchBatch}
 	cutoff, ok, err := s.retentionCutoff(ctx, orgID)
 	if err != nil {
 		return nil, err

@@ -70,9 +70,16 @@ func (s *Service) EWSHost(ctx context.Context, orgID int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u, err := url.Parse(c.EWSURL)
+	raw := c.EWSURL
+	if c.AccessType == AccessMicrosoft365App {
+		raw = s.graphURL() // Graph's limits are per tenant: one pool per tenant
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
 		return "", err
+	}
+	if c.AccessType == AccessMicrosoft365App {
+		return strings.ToLower(u.Host) + "/" + c.TenantID, nil
 	}
 	return strings.ToLower(u.Host), nil
 }

@@ -35,6 +35,7 @@ func (s *Simulator) adminHandler() http.Handler {
 	mux.HandleFunc("PUT "+p+"/faults", s.adminSetFaults)
 	mux.HandleFunc("GET "+p+"/throttle", s.adminThrottle)
 	mux.HandleFunc("PUT "+p+"/throttle", s.adminSetThrottle)
+	s.adminEntraRoutes(mux)
 	return mux
 }
 

@@ -39,34 +39,9 @@ func (w *World) CheckImpersonation(caller string, sid ews.ConnectingSID) (User, 
 	d := w.dir
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	ids := map[string]string{}
-	for k, v := range map[string]string{"upn": sid.PrincipalName, "sid": sid.SID, "primary": sid.PrimarySmtpAddress, "smtp": sid.SmtpAddress} {
-		if v = strings.TrimSpace(v); v != "" {
-			ids[k] = v
-		}
-	}
-	if len(ids) != 1 {
-		return User{}, fault(ews.ErrorInvalidExchangeImpersonationHeaderData, msgBadImpersonationHeader)
-	}
-	var target *User
-	switch {
-	case ids["upn"] != "":
-		upn := normAddr(ids["upn"])
-		if !validAddr(upn) {
-			return User{}, fault(ews.ErrorInvalidUserPrincipalName, msgInvalidUPN)
-		}
-		target = d.byUPN[upn]
-	case ids["sid"] != "":
-		s := strings.ToUpper(ids["sid"])
-		if !validSID(s) {
-			return User{}, fault(ews.ErrorInvalidSid, msgInvalidSID)
-		}
-		target = d.bySID[s]
-	default:
-		target = d.byAddr[normAddr(ids["primary"]+ids["smtp"])]
-	}
-	if target == nil || !target.HasMailbox {
-		return User{}, fault(ews.ErrorNonExistentMailbox, msgNoMailbox)
+	target, err := d.impersonationTarget(sid)
+	if err != nil {
+		return User{}, err
 	}
 	if !d.mayImpersonate(caller, target) {
 		code, msg := ews.ErrorImpersonateUserDenied, msgImpersonateUserDenied
@@ -76,6 +51,41 @@ func (w *World) CheckImpersonation(caller string, sid ews.ConnectingSID) (User, 
 		return User{}, fault(code, msg)
 	}
 	return cloneUser(target), nil
+}
+
+// impersonationTarget resolves the account an ExchangeImpersonation header names, with
+// the faults CheckImpersonation documents. d.mu must be held.
+func (d *Directory) impersonationTarget(sid ews.ConnectingSID) (*User, error) {
+	ids := map[string]string{}
+	for k, v := range map[string]string{"upn": sid.PrincipalName, "sid": sid.SID, "primary": sid.PrimarySmtpAddress, "smtp": sid.SmtpAddress} {
+		if v = strings.TrimSpace(v); v != "" {
+			ids[k] = v
+		}
+	}
+	if len(ids) != 1 {
+		return nil, fault(ews.ErrorInvalidExchangeImpersonationHeaderData, msgBadImpersonationHeader)
+	}
+	var target *User
+	switch {
+	case ids["upn"] != "":
+		upn := normAddr(ids["upn"])
+		if !validAddr(upn) {
+			return nil, fault(ews.ErrorInvalidUserPrincipalName, msgInvalidUPN)
+		}
+		target = d.byUPN[upn]
+	case ids["sid"] != "":
+		s := strings.ToUpper(ids["sid"])
+		if !validSID(s) {
+			return nil, fault(ews.ErrorInvalidSid, msgInvalidSID)
+		}
+		target = d.bySID[s]
+	default:
+		target = d.byAddr[normAddr(ids["primary"]+ids["smtp"])]
+	}
+	if target == nil || !target.HasMailbox {
+		return nil, fault(ews.ErrorNonExistentMailbox, msgNoMailbox)
+	}
+	return target, nil
 }
 
 func (d *Directory) hasImpersonationRole(caller string) bool {

@@ -72,6 +72,9 @@ type Scenario struct {
 	Scopes          []ScopeSpec      `json:"scopes,omitempty"`
 	RoleAssignments []RoleAssignment `json:"roleAssignments,omitempty"`
 	DefaultContent  *Content         `json:"defaultContent,omitempty"`
+	// Tenant is the organization's Entra ID tenant, for Microsoft Graph and Exchange
+	// Online mode; nil means none (Graph and the token endpoint then know no tenant).
+	Tenant *TenantSpec `json:"tenant,omitempty"`
 }
 
 // UserSpec describes a user to create.

@@ -79,6 +79,9 @@ type Options struct {
 	// negative disables the limit. It does not limit the answer: GetStreamingEvents
 	// responses and injected latency may last longer.
 	BodyReadTimeout time.Duration
+	// Microsoft365 configures Microsoft Graph, the Entra ID token endpoint and the
+	// Exchange Online mode of EWS (they need a scenario with a tenant, as Contoso's).
+	Microsoft365 Microsoft365Options
 	// Logger receives the simulator's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -97,6 +100,9 @@ type Simulator struct {
 	// msgSeq numbers the Internet message ids of messages the simulator sends.
 	msgSeq atomic.Uint64
 	subs   *subscriptions
+	// tokenKey signs the access tokens of the token endpoint (see entra_token.go).
+	tokenKey      []byte
+	graphThrottle *graphThrottle
 }
 
 // The handler serves an operation only if the Simulator implements its …Backend interface
@@ -163,7 +169,9 @@ func New(opts Options) (*Simulator, error) {
 		throttle: newThrottle(opts.Clock, opts.Throttle),
 		faults:   newFaultInjector(opts.Faults, opts.Seed, func(f Faults) { world.SetSyncStateTTL(f.syncStateTTL()) }),
 		logger:   opts.Logger,
+		tokenKey: newTokenKey(),
 	}
+	s.graphThrottle = newGraphThrottle(opts.Clock, opts.Microsoft365.GraphThrottle)
 	s.subs = newSubscriptions(s)
 	doms := world.Directory().Domains()
 	if len(doms) == 0 {
@@ -183,6 +191,9 @@ func New(opts Options) (*Simulator, error) {
 	}
 	s.ews = ewsserver.New(s, ewsserver.Options{
 		Identify: func(r *http.Request) (string, bool) {
+			if c, ok := r.Context().Value(exoCallerKey{}).(tokenClaims); ok {
+				return appCallerPrefix + c.AppID, true
+			}
 			id, ok := httpauth.IdentityFrom(r.Context())
 			return id.User, ok
 		},
@@ -211,7 +222,13 @@ func (s *Simulator) ServerVersion() ews.ServerVersionInfo { return s.opts.Exchan
 // throttling budget, then injected faults.
 func (s *Simulator) Begin(ctx context.Context, c *ewsserver.Call) (func(), error) {
 	c.Mailbox = c.Caller
-	if c.Impersonating() {
+	if app, ok := strings.CutPrefix(c.Caller, appCallerPrefix); ok {
+		target, err := s.checkAppImpersonation(app, c)
+		if err != nil {
+			return nil, err
+		}
+		c.Mailbox = target.PrimarySMTP
+	} else if c.Impersonating() {
 		target, err := s.world.CheckImpersonation(c.Caller, c.Header.ExchangeImpersonation.ConnectingSID)
 		if err != nil {
 			return nil, err
@@ -252,7 +269,15 @@ type ListenConfig struct {
 	// Hosts are extra names for the certificate; the scenario's domains, their
 	// autodiscover./mail. hosts, localhost and the loopback addresses are always included.
 	Hosts []string
+	// MicrosoftHosts adds Microsoft 365's host names (MicrosoftHostNames) to the
+	// certificate and to ResolveSpecs, so that a client can reach the simulator's Graph,
+	// token endpoint and Exchange Online EWS under their real names.
+	MicrosoftHosts bool
 }
+
+// MicrosoftHostNames are the Microsoft 365 hosts the simulator can stand for: Graph,
+// Entra ID's authority and Exchange Online.
+var MicrosoftHostNames = []string{"graph.microsoft.com", "login.microsoftonline.com", "outlook.office365.com"}
 
 // Info is what `mailbridge sim` prints once listening: one JSON object.
 type Info struct {
@@ -261,9 +286,18 @@ type Info struct {
 	AutodiscoverURL     string `json:"autodiscover_url"`
 	AutodiscoverSOAPURL string `json:"autodiscover_soap_url"`
 	AdminURL            string `json:"admin_url"`
-	CACert              string `json:"ca_cert,omitempty"`
-	Scenario            string `json:"scenario"`
-	Domain              string `json:"domain"`
+	// GraphURL is the base of Microsoft Graph v1.0 (…/v1.0), standing for
+	// https://graph.microsoft.com/v1.0.
+	GraphURL string `json:"graph_url"`
+	// AuthorityURL is Entra ID's authority host, standing for
+	// https://login.microsoftonline.com: the token endpoint is
+	// AuthorityURL/{tenant}/oauth2/v2.0/token.
+	AuthorityURL string `json:"authority_url"`
+	// TenantID is the scenario's Entra ID tenant ID ("" without a tenant).
+	TenantID string `json:"tenant_id,omitempty"`
+	CACert   string `json:"ca_cert,omitempty"`
+	Scenario string `json:"scenario"`
+	Domain   string `json:"domain"`
 }
 
 // Server is a running simulator.
@@ -271,6 +305,7 @@ type Server struct {
 	info    Info
 	addr    string   // the listener's host:port
 	domains []string // the scenario's domains
+	msHosts bool     // ResolveSpecs includes MicrosoftHostNames
 	http    *http.Server
 	done    chan struct{}
 	err     error
@@ -279,6 +314,13 @@ type Server struct {
 
 // Info returns the server's URLs.
 func (srv *Server) Info() Info { return srv.info }
+
+// GraphURL returns the base URL of the simulator's Microsoft Graph v1.0 (…/v1.0).
+func (srv *Server) GraphURL() string { return srv.info.GraphURL }
+
+// AuthorityURL returns the simulator's Entra ID authority host; a tenant's token endpoint
+// is AuthorityURL()/{tenant}/oauth2/v2.0/token.
+func (srv *Server) AuthorityURL() string { return srv.info.AuthorityURL }
 
 // ResolveSpecs returns host overrides in curl's --resolve form (see
 // internal/hostoverride) that send each scenario domain and its autodiscover. and mail.
@@ -292,6 +334,11 @@ func (srv *Server) ResolveSpecs() []string {
 	var specs []string
 	for _, d := range srv.domains {
 		for _, h := range []string{d, "autodiscover." + d, "mail." + d} {
+			specs = append(specs, h+":443:"+host+":"+port)
+		}
+	}
+	if srv.msHosts {
+		for _, h := range MicrosoftHostNames {
 			specs = append(specs, h+":443:"+host+":"+port)
 		}
 	}
@@ -332,6 +379,9 @@ func (s *Simulator) Start(ctx context.Context, cfg ListenConfig) (*Server, error
 		for _, d := range s.world.Directory().Domains() {
 			hosts = append(hosts, d.Name, "autodiscover."+d.Name, "mail."+d.Name)
 		}
+		if cfg.MicrosoftHosts {
+			hosts = append(hosts, MicrosoftHostNames...)
+		}
 		// Clients check certificates against their own wall clock, not the simulator's
 		// (possibly fixed) clock.
 		srv.certs, err = GenerateCertificates(time.Now(), append(hosts, cfg.Hosts...))
@@ -358,6 +408,7 @@ func (s *Simulator) Start(ctx context.Context, cfg ListenConfig) (*Server, error
 	base := scheme + "://" + ln.Addr().String()
 	doms := s.world.Directory().Domains()
 	srv.addr = ln.Addr().String()
+	srv.msHosts = cfg.MicrosoftHosts
 	for _, d := range doms {
 		srv.domains = append(srv.domains, d.Name)
 	}
@@ -367,9 +418,14 @@ func (s *Simulator) Start(ctx context.Context, cfg ListenConfig) (*Server, error
 		AutodiscoverURL:     base + autodiscover.POXPath,
 		AutodiscoverSOAPURL: base + autodiscover.SOAPPath,
 		AdminURL:            base + strings.TrimSuffix(AdminPrefix, "/"),
+		GraphURL:            base + strings.TrimSuffix(GraphPrefix, "/"),
+		AuthorityURL:        base,
 		CACert:              srv.info.CACert,
 		Scenario:            s.name,
 		Domain:              doms[0].Name,
+	}
+	if t, ok := s.world.Tenant(); ok {
+		srv.info.TenantID = t.ID
 	}
 	handler, err := s.handler(srv.info)
 	if err != nil {
@@ -427,7 +483,11 @@ func (s *Simulator) handler(info Info) (http.Handler, error) {
 	}
 	protectedAD := ad.Protect(s.auth.Wrap)
 	ewsHandler := s.auth.Wrap(s.ews)
+	if s.opts.Microsoft365.ExchangeOnline {
+		ewsHandler = s.exchangeOnlineAuth(s.ews)
+	}
 	admin := s.adminHandler()
+	graph := s.graphHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := strings.ToLower(r.URL.Path)
 		switch {
@@ -435,9 +495,15 @@ func (s *Simulator) handler(info Info) (http.Handler, error) {
 			ewsHandler.ServeHTTP(w, r)
 		case strings.HasPrefix(p, AdminPrefix):
 			admin.ServeHTTP(w, r)
+		case strings.HasPrefix(p, strings.ToLower(GraphPrefix)):
+			graph.ServeHTTP(w, r)
 		case ad.Handles(r):
 			protectedAD.ServeHTTP(w, r)
 		default:
+			if tenant, endpoint, ok := entraRoute(r.URL.Path); ok {
+				s.serveEntra(w, r, tenant, endpoint)
+				return
+			}
 			http.NotFound(w, r)
 		}
 	}), nil

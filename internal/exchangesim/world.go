@@ -58,6 +58,8 @@ type World struct {
 	nextLis   int
 
 	stateTTL atomic.Int64 // SyncStateTTL in nanoseconds
+
+	entra *entra // the Entra ID tenant; nil when the scenario has none
 }
 
 type listener struct {
@@ -89,6 +91,9 @@ func NewWorld(sc *Scenario, cfg WorldConfig) (*World, error) {
 	}
 	w.stateTTL.Store(int64(max(cfg.SyncStateTTL, 0)))
 	if err := w.load(sc); err != nil {
+		return nil, err
+	}
+	if err := w.loadTenant(sc); err != nil {
 		return nil, err
 	}
 	for _, u := range w.dir.Users() {

@@ -15,11 +15,16 @@ type EmailConfig struct {
 	// AccessType is the mailbox access type, e.g. "exchange_impersonation".
 	AccessType   string
 	AccountLogon string
-	// PasswordSealed is the service account's password sealed by the caller (bound to the
-	// organization). Never the password itself.
+	// PasswordSealed is the configuration's secret sealed by the caller (bound to the
+	// organization): the service account's password, or the app's client secret. Never
+	// the secret itself.
 	PasswordSealed []byte
-	EWSURL         string
-	AuthMethod     string // "ntlm" or "basic"
+	// Tenant is the Microsoft 365 tenant as the admin entered it (a domain or an ID),
+	// TenantID the tenant ID it resolved to, ClientID the app registration's; empty for
+	// EWS impersonation.
+	Tenant, TenantID, ClientID string
+	EWSURL                     string
+	AuthMethod                 string // "ntlm" or "basic"
 	// AutodiscoverTrail is the last magic-wand run, as JSON.
 	AutodiscoverTrail string
 	// SyncFolders is the selection of folders the organization's mailboxes sync, as
@@ -40,9 +45,10 @@ func (s *Store) GetEmailConfig(ctx context.Context, orgID int64) (EmailConfig, e
 	c := EmailConfig{OrgID: orgID}
 	var by sql.NullString
 	err := s.rdb.QueryRowContext(ctx, s.q(`SELECT c.access_type, c.account_logon, c.password_sealed, c.ews_url, c.auth_method,
-			c.autodiscover_trail, c.sync_folders, c.version, c.updated_at, a.email
+			c.autodiscover_trail, c.sync_folders, c.tenant, c.tenant_id, c.client_id, c.version, c.updated_at, a.email
 		FROM email_configs c LEFT JOIN accounts a ON a.id = c.updated_by WHERE c.org_id = ?`), orgID).
-		Scan(&c.AccessType, &c.AccountLogon, &c.PasswordSealed, &c.EWSURL, &c.AuthMethod, &c.AutodiscoverTrail, &c.SyncFolders, &c.Version, &c.UpdatedAt, &by)
+		Scan(&c.AccessType, &c.AccountLogon, &c.PasswordSealed, &c.EWSURL, &c.AuthMethod, &c.AutodiscoverTrail, &c.SyncFolders,
+			&c.Tenant, &c.TenantID, &c.ClientID, &c.Version, &c.UpdatedAt, &by)
 	c.UpdatedAt, c.UpdatedBy = c.UpdatedAt.UTC(), by.String
 	return c, wrap("get email configuration", err)
 }
@@ -60,9 +66,10 @@ func (s *Store) SaveEmailConfig(ctx context.Context, a Actor, accountID int64, c
 	now := s.timestamp()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var old EmailConfig
-		err := tx.QueryRowContext(ctx, s.q(`SELECT access_type, account_logon, password_sealed, ews_url, auth_method, sync_folders, version
-			FROM email_configs WHERE org_id = ?`), c.OrgID).
-			Scan(&old.AccessType, &old.AccountLogon, &old.PasswordSealed, &old.EWSURL, &old.AuthMethod, &old.SyncFolders, &old.Version)
+		err := tx.QueryRowContext(ctx, s.q(`SELECT access_type, account_logon, password_sealed, ews_url, auth_method, sync_folders,
+			tenant, tenant_id, client_id, version FROM email_configs WHERE org_id = ?`), c.OrgID).
+			Scan(&old.AccessType, &old.AccountLogon, &old.PasswordSealed, &old.EWSURL, &old.AuthMethod, &old.SyncFolders,
+				&old.Tenant, &old.TenantID, &old.ClientID, &old.Version)
 		exists := err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -84,9 +91,10 @@ func (s *Store) SaveEmailConfig(ctx context.Context, a Actor, accountID int64, c
 		if exists {
 			var res sql.Result
 			res, err = tx.ExecContext(ctx, s.q(`UPDATE email_configs SET access_type = ?, account_logon = ?, password_sealed = ?, ews_url = ?,
-				auth_method = ?, autodiscover_trail = ?, sync_folders = ?, version = ?, updated_at = ?, updated_by = ? WHERE org_id = ? AND version = ?`),
-				c.AccessType, c.AccountLogon, c.PasswordSealed, c.EWSURL, c.AuthMethod, c.AutodiscoverTrail, c.SyncFolders, c.Version, now, nullID(accountID),
-				c.OrgID, old.Version)
+				auth_method = ?, autodiscover_trail = ?, sync_folders = ?, tenant = ?, tenant_id = ?, client_id = ?, version = ?, updated_at = ?, updated_by = ?
+				WHERE org_id = ? AND version = ?`),
+				c.AccessType, c.AccountLogon, c.PasswordSealed, c.EWSURL, c.AuthMethod, c.AutodiscoverTrail, c.SyncFolders, c.Tenant, c.TenantID, c.ClientID,
+				c.Version, now, nullID(accountID), c.OrgID, old.Version)
 			if err == nil {
 				// A concurrent save that committed first moved the version: on PostgreSQL
 				// this UPDATE then matches no row.
@@ -99,13 +107,15 @@ func (s *Store) SaveEmailConfig(ctx context.Context, a Actor, accountID int64, c
 		} else {
 			// Without a selection the column's default applies: every folder.
 			cols, marks := "", ""
-			args := []any{c.OrgID, c.AccessType, c.AccountLogon, c.PasswordSealed, c.EWSURL, c.AuthMethod, c.AutodiscoverTrail, c.Version, now, nullID(accountID)}
+			args := []any{c.OrgID, c.AccessType, c.AccountLogon, c.PasswordSealed, c.EWSURL, c.AuthMethod, c.AutodiscoverTrail,
+				c.Tenant, c.TenantID, c.ClientID, c.Version, now, nullID(accountID)}
 			if c.SyncFolders != "" {
 				cols, marks = ", sync_folders", ", ?"
 				args = append(args, c.SyncFolders)
 			}
 			err = tx.QueryRowContext(ctx, s.q(`INSERT INTO email_configs (org_id, access_type, account_logon, password_sealed, ews_url,
-				auth_method, autodiscover_trail, version, updated_at, updated_by`+cols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?`+marks+`)
+				auth_method, autodiscover_trail, tenant, tenant_id, client_id, version, updated_at, updated_by`+cols+`)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`+marks+`)
 				RETURNING sync_folders`), args...).Scan(&c.SyncFolders)
 		}
 		switch {
@@ -127,10 +137,17 @@ func (s *Store) SaveEmailConfig(ctx context.Context, a Actor, accountID int64, c
 		changed("ews_url", old.EWSURL, c.EWSURL)
 		changed("auth_method", old.AuthMethod, c.AuthMethod)
 		changed("sync_folders", old.SyncFolders, c.SyncFolders)
+		changed("tenant", old.Tenant, c.Tenant)
+		changed("tenant_id", old.TenantID, c.TenantID)
+		changed("client_id", old.ClientID, c.ClientID)
 		if passwordChanged {
 			detail["password"] = "changed"
 		}
-		return s.audit(ctx, tx, c.OrgID, a, "email_config.save", c.AccountLogon, detail)
+		subject := c.AccountLogon
+		if subject == "" {
+			subject = c.ClientID
+		}
+		return s.audit(ctx, tx, c.OrgID, a, "email_config.save", subject, detail)
 	})
 	if err != nil {
 		return EmailConfig{}, wrap("save email configuration", err)

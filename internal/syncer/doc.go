@@ -20,5 +20,7 @@
 // items.
 //
 // The engine owns the Source interface it reads mailboxes through; EWSSource implements
-// it over internal/ews/ewsclient (Microsoft Graph will be another Source).
+// it over internal/ews/ewsclient, GraphSource over internal/graph (Microsoft Graph with
+// app-only access), whose sync states are Graph's delta links and whose expired links
+// (410, syncStateNotFound) start the same reconciling resync.
 package syncer

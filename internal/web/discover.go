@@ -118,3 +118,33 @@ func formatStatus(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// tenantResponse is the Microsoft 365 wand's answer to the page's script.
+type tenantResponse struct {
+	Type     string            `json:"type"` // "tenant", or "error"
+	TenantID string            `json:"tenant_id,omitempty"`
+	Message  string            `json:"message"`
+	Fields   map[string]string `json:"fields,omitempty"`
+}
+
+// discoverTenant is the magic wand of Microsoft 365 access: the tenant ID of the
+// form's domain. It saves nothing.
+func (h *Handler) discoverTenant(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	tenant := r.PostForm.Get("tenant")
+	info, err := h.svc.DiscoverTenant(r.Context(), c.principal(), c.org.ID, tenant)
+	var ie *control.InputError
+	if errors.As(err, &ie) {
+		writeJSON(w, http.StatusUnprocessableEntity, tenantResponse{Type: "error", Fields: map[string]string{"tenant": ie.Fields["tenant"]},
+			Message: "Check the tenant, then press the magic wand again."})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, tenantResponse{Type: "tenant", TenantID: info.TenantID,
+		Message: "The tenant ID of " + info.Tenant + " is " + info.TenantID + "."})
+	return nil
+}

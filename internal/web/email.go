@@ -22,6 +22,9 @@ var emailFields = map[string]string{
 	"autodiscover_trail": "ews_url",
 	"version":            "version",
 	"sync_folders":       "sync_folders",
+	"tenant":             "tenant",
+	"client_id":          "client_id",
+	"client_secret":      "client_secret",
 }
 
 // folderBox is a checkbox of the "Folders to sync" group.
@@ -63,6 +66,9 @@ type emailData struct {
 	PasswordRetype bool
 	// Folders are the "Folders to sync" checkboxes.
 	Folders []folderBox
+	// SavedType is the saved configuration's access type ("" when none is saved), and
+	// TenantID its tenant ID (Microsoft 365).
+	SavedType, TenantID string
 }
 
 func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -72,6 +78,7 @@ func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	d := emailData{Form: form{Values: map[string]string{
 		"access_type": cfg.AccessType, "account_logon": cfg.AccountLogon, "ews_url": cfg.EWSURL, "auth_method": cfg.AuthMethod,
+		"tenant": cfg.Tenant, "client_id": cfg.ClientID,
 	}, Errors: map[string]string{}}, BaseVersion: cfg.Version, Folders: folderBoxes(cfg.SyncFolders)}
 	return h.renderEmail(w, r, c, http.StatusOK, cfg, d)
 }
@@ -79,6 +86,12 @@ func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, c *call) err
 func (h *Handler) renderEmail(w http.ResponseWriter, r *http.Request, c *call, status int, cfg control.EmailConfigView, d emailData) error {
 	d.AccessTypes, d.AuthMethods = control.AccessTypes, authMethods
 	d.HasPassword, d.UpdatedAt, d.UpdatedBy = cfg.HasPassword, cfg.UpdatedAt, cfg.UpdatedBy
+	if cfg.Exists {
+		d.SavedType, d.TenantID = cfg.AccessType, cfg.TenantID
+	}
+	if d.Form.Values["auth_method"] == "" || d.Form.Values["auth_method"] == string(control.AuthClientSecret) {
+		d.Form.Values["auth_method"] = "ntlm" // the EWS select's default
+	}
 	if d.Trail == nil && cfg.Trail != nil {
 		d.Trail = newTrailView(cfg.Trail, nil, true)
 	}
@@ -100,6 +113,12 @@ func emailInput(r *http.Request) control.EmailConfigInput {
 		EWSURL:       r.PostForm.Get("ews_url"),
 		AuthMethod:   r.PostForm.Get("auth_method"),
 		BaseVersion:  base,
+		Tenant:       r.PostForm.Get("tenant"),
+		ClientID:     r.PostForm.Get("client_id"),
+	}
+	if in.AccessType == control.AccessMicrosoft365App {
+		// The app's secret travels in its own field; the EWS fields are ignored.
+		in.Password, in.AuthMethod = r.PostForm.Get("client_secret"), ""
 	}
 	if r.PostForm.Get("sync_folders_shown") != "" {
 		in.SyncFolders = append([]string{}, r.PostForm["sync_folders"]...)
@@ -125,7 +144,7 @@ func (h *Handler) saveEmail(w http.ResponseWriter, r *http.Request, c *call) err
 			"Every user's mailbox is synced through it (paused ones excepted): follow them on the Mailboxes tab."}})
 		return redirect(w, r, orgPath(c, "/email"))
 	}
-	f := newForm(r, "access_type", "account_logon", "ews_url", "auth_method")
+	f := newForm(r, "access_type", "account_logon", "ews_url", "auth_method", "tenant", "client_id")
 	if !f.inputErrors(err, emailFields) {
 		return err
 	}

@@ -82,6 +82,7 @@ func (h *Handler) table() []route {
 		{method: "GET", pattern: "/orgs/{org}/email", access: signedIn, fn: h.emailPage},
 		{method: "POST", pattern: "/orgs/{org}/email", access: signedIn, fn: h.saveEmail},
 		{method: "POST", pattern: "/orgs/{org}/email/discover", access: signedIn, json: true, fn: h.discover},
+		{method: "POST", pattern: "/orgs/{org}/email/tenant", access: signedIn, json: true, fn: h.discoverTenant},
 		{method: "POST", pattern: "/orgs/{org}/email/check", access: signedIn, json: true, fn: h.check},
 
 		{method: "GET", pattern: "/orgs/{org}/mailboxes", access: signedIn, fn: h.mailboxesPage},

@@ -104,7 +104,8 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	e.Config = control.Config{Store: e.Store, Sealer: sealer, AllowPrivateEndpoints: !opts.DenyPrivate, Overrides: ov, OnActivate: opts.OnActivate,
-		RootCAs: pool, Resolver: noSRV{}, PasswordParams: cheapParams, Now: opts.Now}
+		RootCAs: pool, Resolver: noSRV{}, PasswordParams: cheapParams, Now: opts.Now,
+		EntraAuthority: e.Sim.AuthorityURL(), GraphURL: e.Sim.GraphURL()}
 	e.Service, err = control.New(e.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +200,14 @@ func Admin(orgID int64) control.Principal {
 func ContosoConfig() control.EmailConfigInput {
 	return control.EmailConfigInput{AccessType: control.AccessExchangeImpersonation, AccountLogon: ServiceLogon,
 		Password: ServicePassword, EWSURL: EWSURL, AuthMethod: "ntlm"}
+}
+
+// ContosoAppConfig is the Email Configuration of contoso's "mailbridge sync" app
+// registration (Microsoft 365 app-only), which the simulator accepts; it reads the Sales
+// mailboxes, not bob's. The tenant is given by its domain.
+func ContosoAppConfig() control.EmailConfigInput {
+	return control.EmailConfigInput{AccessType: control.AccessMicrosoft365App, Tenant: "contoso.com",
+		ClientID: exchangesim.ContosoAppClientID, Password: exchangesim.ContosoAppSecret}
 }
 
 // noSRV answers every SRV lookup "no such record", as a closed network would.

@@ -418,6 +418,26 @@ func testEmailConfig(t *testing.T, open Opener) {
 	}
 	_, err = s.SaveEmailConfig(ctx, actor, 0, store.EmailConfig{OrgID: 999999, PasswordSealed: []byte("x")}, 0)
 	wantErr(t, err, store.ErrNotFound)
+
+	// Microsoft 365 app-only: the tenant as entered and resolved, the client ID, the
+	// secret sealed; back to EWS, the tenant fields are emptied.
+	app := store.EmailConfig{OrgID: org.ID, AccessType: "microsoft365_app", Tenant: "contoso.com", TenantID: "5a1e0c55-0000-4000-8000-00000000c0de",
+		ClientID: "11111111-2222-4333-8444-555555555555", AuthMethod: "client_secret", PasswordSealed: []byte("sealed-secret")}
+	must[store.EmailConfig](t)(s.SaveEmailConfig(ctx, actor, admin.ID, app, 3))
+	got = must[store.EmailConfig](t)(s.GetEmailConfig(ctx, org.ID))
+	if got.AccessType != app.AccessType || got.Tenant != app.Tenant || got.TenantID != app.TenantID || got.ClientID != app.ClientID ||
+		got.AccountLogon != "" || got.EWSURL != "" || !bytes.Equal(got.PasswordSealed, app.PasswordSealed) || got.Version != 4 {
+		t.Fatalf("app-only configuration: %+v", got)
+	}
+	audit = must[[]store.AuditEntry](t)(s.ListAudit(ctx, org.ID, 0, 1))
+	if audit[0].Target != app.ClientID || audit[0].Detail["tenant_id"] != app.TenantID || audit[0].Detail["access_type"] != app.AccessType {
+		t.Fatalf("audit of the app-only save: %+v", audit[0])
+	}
+	cfg.PasswordSealed = []byte("sealed-3")
+	must[store.EmailConfig](t)(s.SaveEmailConfig(ctx, actor, admin.ID, cfg, 4))
+	if got = must[store.EmailConfig](t)(s.GetEmailConfig(ctx, org.ID)); got.Tenant != "" || got.TenantID != "" || got.ClientID != "" || got.AccountLogon != cfg.AccountLogon {
+		t.Fatalf("back to EWS: %+v", got)
+	}
 }
 
 // Of two admins saving the same version at once, exactly one wins.

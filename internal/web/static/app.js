@@ -108,7 +108,23 @@
   var summaryBox = document.getElementById('check-summary');
   var tbody = document.getElementById('check-results');
   var formError = document.getElementById('email-form-error');
-  var fieldIds = ['access_type', 'account_logon', 'password', 'ews_url', 'auth_method'];
+  var fieldIds = ['access_type', 'account_logon', 'password', 'ews_url', 'auth_method', 'tenant', 'client_id', 'client_secret'];
+  var tenantWand = document.getElementById('tenant-wand');
+  var tenantResult = document.getElementById('tenant-result');
+
+  // The access type shows its own fields (and the check button's label); the other
+  // type's fields are disabled, so they are neither sent nor checked.
+  function showAccess() {
+    var type = form.elements.access_type.value;
+    form.querySelectorAll('[data-access]').forEach(function (group) {
+      var on = group.dataset.access === type;
+      group.hidden = !on;
+      group.querySelectorAll('input, select, button').forEach(function (i) { i.disabled = !on; });
+    });
+    form.querySelectorAll('[data-access-label]').forEach(function (l) { l.hidden = l.dataset.accessLabel !== type; });
+  }
+  form.elements.access_type.addEventListener('change', showAccess);
+  showAccess();
 
   function setBusy(button, busy) {
     if (busy) {
@@ -201,6 +217,32 @@
       wandResult.replaceChildren(el('p', { className: 'trail-error', text: 'The magic wand failed: ' + err.message }));
     }).finally(function () {
       setBusy(wand, false);
+    });
+  });
+
+  // The Microsoft 365 wand: the tenant ID of the domain typed.
+  tenantWand.addEventListener('click', function () {
+    clearErrors();
+    var body = new URLSearchParams();
+    body.set('tenant', form.elements.tenant.value);
+    setBusy(tenantWand, true);
+    tenantResult.replaceChildren(el('span', { className: 'busy-note', text: 'Looking for the tenant ID…' }));
+    post(form.dataset.tenantUrl, body).then(function (res) {
+      return res.json().catch(function () { return null; }).then(function (data) {
+        if (!data) throw new Error('The server answered ' + res.status + '.');
+        return data;
+      });
+    }).then(function (data) {
+      if (data.type === 'error') {
+        tenantResult.replaceChildren();
+        showErrors(data.fields, data.message);
+        return;
+      }
+      tenantResult.replaceChildren('Tenant ID: ', el('code', { text: data.tenant_id }));
+    }).catch(function (err) {
+      tenantResult.replaceChildren(el('span', { className: 'trail-error', text: 'The magic wand failed: ' + err.message }));
+    }).finally(function () {
+      setBusy(tenantWand, false);
     });
   });
 

@@ -1,0 +1,259 @@
+package control_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mailbridge/mailbridge/internal/checker"
+	"github.com/mailbridge/mailbridge/internal/control"
+	"github.com/mailbridge/mailbridge/internal/control/controltest"
+	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/store"
+)
+
+// Microsoft 365 app-only access is saved like EWS impersonation: the tenant's domain is
+// resolved to its tenant ID through the OpenID configuration document, the client
+// secret is sealed, and nothing of it comes back.
+func TestSaveAppConfig(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+
+	v, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, controltest.ContosoAppConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.AccessType != control.AccessMicrosoft365App || v.Tenant != "contoso.com" || v.TenantID != exchangesim.ContosoTenantID ||
+		v.ClientID != exchangesim.ContosoAppClientID || !v.HasPassword || v.AccountLogon != "" || v.EWSURL != "" {
+		t.Fatalf("saved: %+v", v)
+	}
+	raw, err := e.Store.GetEmailConfig(ctx, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw.PasswordSealed), exchangesim.ContosoAppSecret) || raw.AuthMethod != string(control.AuthClientSecret) {
+		t.Fatalf("stored: %+v", raw)
+	}
+
+	// Saved again without a secret, the saved one stays; the tenant by its ID.
+	in := controltest.ContosoAppConfig()
+	in.Password, in.Tenant, in.BaseVersion = "", strings.ToUpper(exchangesim.ContosoTenantID), v.Version
+	if v, err = e.Service.SaveEmailConfig(ctx, e.Operator, org, in); err != nil {
+		t.Fatal(err)
+	}
+	if v.TenantID != exchangesim.ContosoTenantID || v.Tenant != exchangesim.ContosoTenantID || !v.HasPassword {
+		t.Fatalf("saved again: %+v", v)
+	}
+
+	// Switching back to EWS needs the service account's password: the app's secret is
+	// not one.
+	ews := controltest.ContosoConfig()
+	ews.Password, ews.BaseVersion = "", v.Version
+	_, err = e.Service.SaveEmailConfig(ctx, e.Operator, org, ews)
+	wantField(t, err, "password")
+}
+
+// Bad input is refused field by field, saving nothing.
+func TestAppConfigInput(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso")
+	for _, tc := range []struct {
+		name  string
+		edit  func(*control.EmailConfigInput)
+		field string
+	}{
+		{"no tenant", func(in *control.EmailConfigInput) { in.Tenant = "" }, "tenant"},
+		{"tenant not a domain", func(in *control.EmailConfigInput) { in.Tenant = "contoso" }, "tenant"},
+		{"tenant a URL", func(in *control.EmailConfigInput) { in.Tenant = "https://contoso.com/" }, "tenant"},
+		{"unknown domain", func(in *control.EmailConfigInput) { in.Tenant = "fabrikam.example" }, "tenant"},
+		{"no client ID", func(in *control.EmailConfigInput) { in.ClientID = "" }, "client_id"},
+		{"client ID not a GUID", func(in *control.EmailConfigInput) { in.ClientID = "mailbridge sync" }, "client_id"},
+		{"no secret", func(in *control.EmailConfigInput) { in.Password = "" }, "client_secret"},
+		{"the secret's ID", func(in *control.EmailConfigInput) { in.Password = "0a1b2c3d-0000-4000-8000-123456789abc" }, "client_secret"},
+		{"a certificate", func(in *control.EmailConfigInput) { in.AuthMethod = "certificate" }, "auth_method"},
+	} {
+		in := controltest.ContosoAppConfig()
+		tc.edit(&in)
+		_, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, in)
+		if !wantFieldOK(err, tc.field) {
+			t.Errorf("%s: %v, want an error on %s", tc.name, err, tc.field)
+		}
+	}
+	if _, err := e.Store.GetEmailConfig(ctx, org); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("something was saved: %v", err)
+	}
+}
+
+// The magic wand of Microsoft 365 access finds the tenant ID of a domain.
+func TestDiscoverTenant(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso")
+	for _, domain := range []string{"contoso.com", " Contoso.OnMicrosoft.com ", exchangesim.ContosoTenantID} {
+		info, err := e.Service.DiscoverTenant(ctx, e.Operator, org, domain)
+		if err != nil || info.TenantID != exchangesim.ContosoTenantID {
+			t.Fatalf("%q: %+v, %v", domain, info, err)
+		}
+	}
+	for _, bad := range []string{"", "fabrikam.example", "not a domain", "../../etc"} {
+		if _, err := e.Service.DiscoverTenant(ctx, e.Operator, org, bad); !wantFieldOK(err, "tenant") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	other := e.Org(t, "Other")
+	if _, err := e.Service.DiscoverTenant(ctx, controltest.Admin(other), org, "contoso.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another organization's admin: %v", err)
+	}
+}
+
+// The check of Microsoft 365 access: the app's token and permissions, then per user:
+// in the app's RBAC scope (alice), outside it (bob, with the PowerShell fix), unknown.
+func TestCheckApp(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com", "bob@contoso.com", "nobody@contoso.com")
+	var got []checker.Result
+	out, err := e.Service.RunCheck(ctx, e.Operator, org, controltest.ContosoAppConfig(), func(r checker.Result) { got = append(got, r) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	byUser := map[string]checker.Result{}
+	var account []checker.Result
+	for _, r := range got {
+		if r.User == "" {
+			account = append(account, r)
+		} else {
+			byUser[r.User] = r
+		}
+	}
+	if len(account) != 2 || account[0].Check != checker.CheckAuthentication || account[0].Status != checker.StatusOK ||
+		account[1].Check != checker.CheckPermissions || account[1].Status != checker.StatusOK {
+		t.Fatalf("app results: %+v", account)
+	}
+	if r := byUser["alice@contoso.com"]; r.Status != checker.StatusOK {
+		t.Errorf("alice: %+v", r)
+	}
+	bob := byUser["bob@contoso.com"]
+	if bob.Code != checker.CodeOutOfScope || !strings.Contains(bob.Fix, "New-ManagementRoleAssignment -App "+exchangesim.ContosoAppClientID) ||
+		!strings.Contains(bob.Fix, "Test-ServicePrincipalAuthorization") {
+		t.Errorf("bob: %+v", bob)
+	}
+	if r := byUser["nobody@contoso.com"]; r.Code != checker.CodeUnknownUser {
+		t.Errorf("nobody: %+v", r)
+	}
+	if out.Summary.OK != 1 || out.Summary.Failure != 2 || out.Run.AccountLogon != exchangesim.ContosoAppClientID {
+		t.Errorf("summary %+v, run %+v", out.Summary, out.Run)
+	}
+	// The users' statuses are recorded as for EWS.
+	users, _ := e.Service.ListUsers(ctx, e.Operator, org)
+	for _, u := range users {
+		if u.Status == "" {
+			t.Errorf("%s has no status", u.Email)
+		}
+	}
+}
+
+// Each way the app's credentials can be wrong has its code, a plain message and the fix.
+func TestCheckAppCredentials(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	for _, tc := range []struct {
+		name     string
+		edit     func(*control.EmailConfigInput)
+		code     checker.Code
+		fixWords string
+	}{
+		{"wrong secret", func(in *control.EmailConfigInput) { in.Password = "not-the-secret" }, checker.CodeSecretWrong, "Certificates & secrets"},
+		{"expired secret", func(in *control.EmailConfigInput) {
+			in.ClientID, in.Password = exchangesim.ContosoExpiredAppClientID, exchangesim.ContosoExpiredAppSecret
+		}, checker.CodeSecretExpired, "new client secret"},
+		{"no consent", func(in *control.EmailConfigInput) {
+			in.ClientID, in.Password = exchangesim.ContosoNoConsentAppClientID, exchangesim.ContosoNoConsentAppSecret
+		}, checker.CodeConsentMissing, "/adminconsent?client_id=" + exchangesim.ContosoNoConsentAppClientID},
+		{"unknown app", func(in *control.EmailConfigInput) { in.ClientID = "0a1b2c3d-0000-4000-8000-123456789abc" }, checker.CodeAppUnknown, "Application (client) ID"},
+		{"unknown tenant", func(in *control.EmailConfigInput) { in.Tenant = "0a1b2c3d-1111-4000-8000-123456789abc" }, checker.CodeTenantUnknown, "tenant ID"},
+	} {
+		in := controltest.ContosoAppConfig()
+		tc.edit(&in)
+		var got []checker.Result
+		if _, err := e.Service.RunCheck(ctx, e.Operator, org, in, func(r checker.Result) { got = append(got, r) }); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(got) != 1 || got[0].Code != tc.code || got[0].Status != checker.StatusFailure || !strings.Contains(got[0].Fix, tc.fixWords) ||
+			got[0].Message == "" {
+			t.Errorf("%s: %+v", tc.name, got)
+		}
+		for _, r := range got {
+			if strings.Contains(r.Message+r.Fix+r.Evidence.Error, in.Password) {
+				t.Errorf("%s: the secret is in a result", tc.name)
+			}
+		}
+	}
+}
+
+// A mailbox synced through Microsoft Graph holds the same messages, events and contacts
+// as the same mailbox synced through EWS.
+func TestSyncThroughGraph(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	viaGraph := e.Org(t, "Graph", "alice@contoso.com")
+	viaEWS := e.Org(t, "EWS", "alice@contoso.com")
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, viaGraph, controltest.ContosoAppConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, viaEWS, controltest.ContosoConfig()); err != nil {
+		t.Fatal(err)
+	}
+	gUser, _ := e.Service.ListUsers(ctx, e.Operator, viaGraph)
+	eUser, _ := e.Service.ListUsers(ctx, e.Operator, viaEWS)
+	if st := syncThrough(t, e, viaGraph, gUser[0].ID); st.Created == 0 {
+		t.Fatalf("nothing synced through Graph: %+v", st)
+	}
+	syncThrough(t, e, viaEWS, eUser[0].ID)
+	summarize := func(org, user int64) []string {
+		items, err := e.Store.ListItems(ctx, org, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, it := range items {
+			out = append(out, it.Kind+"|"+it.Subject)
+		}
+		slices.Sort(out)
+		return out
+	}
+	g, w := summarize(viaGraph, gUser[0].ID), summarize(viaEWS, eUser[0].ID)
+	if !slices.Equal(g, w) {
+		t.Fatalf("through Graph %d items, through EWS %d:\ngraph %q\news   %q", len(g), len(w), g, w)
+	}
+	// bob is outside the app's scope: his sync fails as an access error, not silently.
+	bob, err := e.Service.AddUser(ctx, e.Operator, viaGraph, "bob@contoso.com", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := e.Service.SyncSource(ctx, viaGraph, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.SyncHierarchy(ctx, "bob@contoso.com", ""); err == nil {
+		t.Fatalf("bob's hierarchy synced though he is outside the app's scope (user %d)", bob.ID)
+	}
+}
+
+// wantFieldOK reports whether err is an *InputError on field.
+func wantFieldOK(err error, field string) bool {
+	var ie *control.InputError
+	return errors.As(err, &ie) && ie.Fields[field] != ""
+}
+
+// wantField fails unless err is an *InputError on field.
+func wantField(t *testing.T, err error, field string) {
+	t.Helper()
+	if !wantFieldOK(err, field) {
+		t.Fatalf("%v, want an error on %s", err, field)
+	}
+}

@@ -1,0 +1,60 @@
+package exchangesim
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// graphMailFoldersDelta is GET /users/{id}/mailFolders/delta: the mailbox's mail folders
+// (every level) added, changed or deleted since the token, on the same engine as EWS's
+// SyncFolderHierarchy, so that a folder created through EWS appears in the next round.
+// Calendars, contacts and the other non-mail folders are left out, as Graph's mailFolders
+// do.
+func (s *Simulator) graphMailFoldersDelta(w http.ResponseWriter, r *http.Request) error {
+	mb, release, err := s.graphMailbox(r, PermMailRead, PermMailReadWrite)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tok, err := s.deltaRequest(r, deltaToken{Kind: "folder", Select: r.URL.Query().Get("$select")})
+	if err != nil {
+		return err
+	}
+	size, applied, err := pageSize(r, defaultDeltaPageSize, maxDeltaPageSize)
+	if err != nil {
+		return err
+	}
+	sel := parseSelect(tok.Select)
+	value := []map[string]any{}
+	state, last := tok.State, false
+	for len(value) < size && !last {
+		var changes []FolderChange
+		changes, state, last, err = mb.SyncFolders(FolderRef{}, state, min(size-len(value), maxChangesReturnedLimit))
+		if err != nil {
+			return s.deltaError(r, err)
+		}
+		for _, c := range changes {
+			switch {
+			case c.Kind == ChangeDelete:
+				value = append(value, map[string]any{"@odata.type": "#microsoft.graph.mailFolder", "id": restID(c.FolderId.Id),
+					"@removed": map[string]string{"reason": "deleted"}})
+			case isMailFolder(c.Folder):
+				value = append(value, selectFields(graphFolderEntity(c.Folder), sel))
+			}
+		}
+	}
+	tok.State = state
+	link := requestBase(r) + r.URL.Path + "?"
+	resp := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(mailFolder)", "value": value}
+	if last {
+		resp["@odata.deltaLink"] = link + url.Values{"$deltatoken": {s.encodeDeltaToken(tok)}}.Encode()
+	} else {
+		resp["@odata.nextLink"] = link + url.Values{"$skiptoken": {s.encodeDeltaToken(tok)}}.Encode()
+	}
+	if applied {
+		w.Header().Set("Preference-Applied", fmt.Sprintf("odata.maxpagesize=%d", size))
+	}
+	writeGraphJSON(w, http.StatusOK, resp)
+	return nil
+}
