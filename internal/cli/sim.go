@@ -38,6 +38,11 @@ type simFlags struct {
 	externalEWS  string
 	hosts        string
 	logLevel     string
+	// Microsoft 365 side: Graph, the token endpoint, Exchange Online mode.
+	exchangeOnline bool
+	msHosts        bool
+	tokenLifetime  time.Duration
+	graphThrottle  exchangesim.GraphThrottlePolicy
 }
 
 func (f *simFlags) register(fs *flag.FlagSet) {
@@ -75,10 +80,20 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.externalEWS, "ews-url", "", "EWS URL that Autodiscover returns (default: the simulator's own)")
 	fs.StringVar(&f.hosts, "hosts", "", "extra host names for the TLS certificate (the scenario's domains are always included)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&f.exchangeOnline, "exchange-online", false, "serve EWS as Exchange Online: OAuth bearer tokens (full_access_as_app) only, Basic and NTLM refused")
+	fs.BoolVar(&f.msHosts, "microsoft-hosts", false, "with --tls: also cover graph.microsoft.com, login.microsoftonline.com and outlook.office365.com in the certificate")
+	fs.DurationVar(&f.tokenLifetime, "token-lifetime", 0, "lifetime of issued access tokens (default 3599s, as Entra ID)")
+	fs.IntVar(&f.graphThrottle.MailboxConcurrency, "graph-mailbox-concurrency", 0, "Graph requests an app may have in flight per mailbox before 429 (Exchange Online: 4; 0: unlimited)")
+	fs.IntVar(&f.graphThrottle.Requests, "graph-requests", 0, "Graph requests an app may make per --graph-window before 429 (Exchange Online: 10000; 0: unlimited)")
+	fs.IntVar(&f.graphThrottle.WindowSeconds, "graph-window", 600, "length of the Graph request window, in seconds")
 }
 
 func (f *simFlags) options(logger *slog.Logger) (exchangesim.Options, error) {
-	opts := exchangesim.Options{Seed: f.seed, Throttle: f.throttle, Faults: f.faults, Logger: logger}
+	opts := exchangesim.Options{Seed: f.seed, Throttle: f.throttle, Faults: f.faults, Logger: logger,
+		Microsoft365: exchangesim.Microsoft365Options{ExchangeOnline: f.exchangeOnline, TokenLifetime: f.tokenLifetime, GraphThrottle: f.graphThrottle}}
+	if f.tokenLifetime < 0 || f.graphThrottle.MailboxConcurrency < 0 || f.graphThrottle.Requests < 0 || f.graphThrottle.WindowSeconds < 0 {
+		return opts, errors.New("--token-lifetime, --graph-mailbox-concurrency, --graph-requests and --graph-window must not be negative")
+	}
 	switch {
 	case f.users > 0 && f.scenario != "":
 		return opts, errors.New("--users and --scenario are exclusive")
@@ -199,7 +214,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: mailbridge sim [flags]\n\nRuns the Exchange simulator (EWS + Autodiscover + admin API). Once listening it prints one\nline of JSON with its URLs on stdout; logs go to stderr.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: mailbridge sim [flags]\n\nRuns the Exchange simulator (EWS + Autodiscover + Microsoft Graph + Entra ID token endpoint + admin API). Once listening it prints one\nline of JSON with its URLs on stdout; logs go to stderr.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	var f simFlags
@@ -223,7 +238,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mailbridge sim:", err)
 		return 1
 	}
-	srv, err := sim.Start(ctx, exchangesim.ListenConfig{Addr: f.addr, TLS: f.tls, StateDir: f.stateDir, Hosts: splitList(f.hosts)})
+	srv, err := sim.Start(ctx, exchangesim.ListenConfig{Addr: f.addr, TLS: f.tls, StateDir: f.stateDir, Hosts: splitList(f.hosts), MicrosoftHosts: f.msHosts})
 	if err != nil {
 		fmt.Fprintln(stderr, "mailbridge sim:", err)
 		return 1

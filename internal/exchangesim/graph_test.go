@@ -1,9 +1,13 @@
 package exchangesim_test
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/ews"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/hostoverride"
 )
 
 // movableClock is a clock tests can advance, to expire tokens.
@@ -738,4 +743,187 @@ func TestAdminApps(t *testing.T) {
 	}
 	admin(t, s, "POST", "/apps", `{"clientId":"not-a-guid"}`, http.StatusBadRequest, nil)
 	admin(t, s, "PUT", "/apps/"+id+"/consent", `{"granted":true}`, http.StatusNotFound, nil)
+}
+
+// TestExchangeOnlineEWS runs the EWS endpoint in Exchange Online mode: bearer tokens
+// with full_access_as_app and impersonation, Basic and NTLM refused, the tenant's EWS
+// switch honoured.
+func TestExchangeOnlineEWS(t *testing.T) {
+	t.Parallel()
+	s, _ := startM365(t, exchangesim.Options{Microsoft365: exchangesim.Microsoft365Options{ExchangeOnline: true}})
+	ewsTok := contosoToken(t, s, exchangesim.ExchangeResource)
+	bearerAs := func(tok, target string) *ewsCaller {
+		c := s.as(t, "", "", target)
+		c.header = http.Header{"Authorization": {"Bearer " + tok}}
+		return c
+	}
+	getInbox := &ews.GetFolderRequest{FolderShape: ews.FolderShape{BaseShape: ews.ShapeDefault},
+		FolderIds: ews.FolderIds{Ids: []ews.BaseFolderId{ews.DistinguishedFolder("inbox")}}}
+
+	var resp ews.GetFolderResponse
+	bearerAs(ewsTok, "alice@contoso.com").mustCall(ews.OpGetFolder, getInbox, &resp)
+	if f := resp.ResponseMessages[0].Folders.Folders; len(f) != 1 || f[0].TotalCount == nil || *f[0].TotalCount != 50 {
+		t.Fatalf("alice's inbox with a bearer token: %+v", resp.ResponseMessages[0])
+	}
+	// Outside the app's RBAC scope, and without an impersonation header: faults.
+	err := bearerAs(ewsTok, "bob@contoso.com").call(ews.OpGetFolder, getInbox, &resp)
+	if ews.Code(err) != ews.ErrorImpersonateUserDenied {
+		t.Errorf("bob: %v", err)
+	}
+	err = bearerAs(ewsTok, "").call(ews.OpGetFolder, getInbox, &resp)
+	if ews.Code(err) != ews.ErrorInvalidExchangeImpersonationHeaderData {
+		t.Errorf("no impersonation header: %v", err)
+	}
+
+	// Basic (as the service account) and NTLM are refused with a Bearer challenge only.
+	basic := s.svcAs(t, "alice@contoso.com")
+	status, _ := basic.raw(ews.OpGetFolder, getInbox)
+	if ch := basic.responseHeader().Values("WWW-Authenticate"); status != http.StatusUnauthorized || len(ch) != 1 || !strings.HasPrefix(ch[0], "Bearer ") {
+		t.Errorf("Basic: %d %v", status, ch)
+	}
+	ntlm := s.as(t, "", "", "alice@contoso.com")
+	ntlm.header = http.Header{"Authorization": {"NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw=="}}
+	status, _ = ntlm.raw(ews.OpGetFolder, getInbox)
+	challenges := ntlm.responseHeader().Values("WWW-Authenticate")
+	if status != http.StatusUnauthorized || len(challenges) != 1 || !strings.HasPrefix(challenges[0], "Bearer ") {
+		t.Errorf("NTLM: %d %v", status, challenges)
+	}
+	// A Graph token is for another audience; a token without full_access_as_app has no
+	// usable permission.
+	graphTok := bearerAs(contosoToken(t, s, exchangesim.GraphResource), "alice@contoso.com")
+	status, _ = graphTok.raw(ews.OpGetFolder, getInbox)
+	if diag := graphTok.responseHeader().Get("x-ms-diagnostics"); status != http.StatusUnauthorized || !strings.HasPrefix(diag, "2000003;") {
+		t.Errorf("Graph token: %d %q", status, diag)
+	}
+	// The tenant turns EWS off: 403 with the reason.
+	admin(t, s, "PUT", "/tenant", `{"ews_enabled":false}`, http.StatusOK, nil)
+	status, body := bearerAs(ewsTok, "alice@contoso.com").raw(ews.OpGetFolder, getInbox)
+	if status != http.StatusForbidden || !strings.Contains(string(body), "EWSEnabled") {
+		t.Errorf("EWS disabled: %d %s", status, body)
+	}
+	admin(t, s, "PUT", "/tenant", `{"ews_enabled":true}`, http.StatusOK, nil)
+	bearerAs(ewsTok, "carol@contoso.com").mustCall(ews.OpGetFolder, getInbox, &resp)
+}
+
+// TestGraphGenericClient drives the simulator as a client that knows only Microsoft's
+// documentation would: over HTTPS to login.microsoftonline.com and graph.microsoft.com
+// (mapped to the simulator), discovering the tenant ID from the domain, getting a token
+// by the client credentials flow and following @odata.nextLink and @odata.deltaLink.
+func TestGraphGenericClient(t *testing.T) {
+	t.Parallel()
+	sim, err := exchangesim.New(exchangesim.Options{Clock: testClock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	srv, err := sim.Start(ctx, exchangesim.ListenConfig{Addr: "127.0.0.1:0", TLS: true, StateDir: t.TempDir(), MicrosoftHosts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		sctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		srv.Shutdown(sctx)
+	})
+	ov, err := hostoverride.Parse(srv.ResolveSpecs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(srv.CAPEM())
+	dialer := &net.Dialer{}
+	client := &http.Client{Transport: &http.Transport{
+		DialContext:     ov.DialContext(dialer.DialContext),
+		TLSClientConfig: &tls.Config{RootCAs: pool},
+	}}
+	getJSON := func(req *http.Request, out any) int {
+		t.Helper()
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s: %v", req.URL, err)
+		}
+		return resp.StatusCode
+	}
+
+	// 1. OpenID configuration by domain: the token endpoint carries the tenant ID.
+	var oidc struct {
+		Issuer        string `json:"issuer"`
+		TokenEndpoint string `json:"token_endpoint"`
+	}
+	req, _ := http.NewRequest(http.MethodGet, "https://login.microsoftonline.com/contoso.com/v2.0/.well-known/openid-configuration", nil)
+	if getJSON(req, &oidc) != http.StatusOK || oidc.TokenEndpoint != "https://login.microsoftonline.com/"+exchangesim.ContosoTenantID+"/oauth2/v2.0/token" {
+		t.Fatalf("openid configuration %+v", oidc)
+	}
+	// 2. Client credentials, with the secret in the Authorization header
+	// (client_secret_basic) as some OAuth libraries send it.
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"https://graph.microsoft.com/.default"}}
+	req, _ = http.NewRequest(http.MethodPost, oidc.TokenEndpoint, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(exchangesim.ContosoAppClientID), url.QueryEscape(exchangesim.ContosoAppSecret))
+	var tok struct {
+		TokenType   string `json:"token_type"`
+		ExpiresIn   int    `json:"expires_in"`
+		AccessToken string `json:"access_token"`
+	}
+	if getJSON(req, &tok) != http.StatusOK || tok.TokenType != "Bearer" || tok.AccessToken == "" {
+		t.Fatalf("token %+v", tok)
+	}
+	get := func(u string, out any) int {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Prefer", "odata.maxpagesize=25")
+		return getJSON(req, out)
+	}
+	// 3. Users, then a delta round over a Sales mailbox's Inbox.
+	var users struct {
+		Value []struct {
+			ID   string `json:"id"`
+			Mail string `json:"mail"`
+		} `json:"value"`
+	}
+	if get("https://graph.microsoft.com/v1.0/users", &users) != http.StatusOK || len(users.Value) == 0 {
+		t.Fatalf("users %+v", users)
+	}
+	var erin string
+	for _, u := range users.Value {
+		if u.Mail == "erin@contoso.com" {
+			erin = u.ID
+		}
+	}
+	link, n := "https://graph.microsoft.com/v1.0/users/"+erin+"/mailFolders/inbox/messages/delta", 0
+	for link != "" {
+		var page struct {
+			Value []struct {
+				ID      string `json:"id"`
+				Subject string `json:"subject"`
+			} `json:"value"`
+			NextLink  string `json:"@odata.nextLink"`
+			DeltaLink string `json:"@odata.deltaLink"`
+		}
+		if status := get(link, &page); status != http.StatusOK {
+			t.Fatalf("%s: %d", link, status)
+		}
+		if !strings.HasPrefix(page.NextLink+page.DeltaLink, "https://graph.microsoft.com/v1.0/users/") {
+			t.Fatalf("links %q %q", page.NextLink, page.DeltaLink)
+		}
+		n += len(page.Value)
+		link = page.NextLink
+	}
+	if n != 50 {
+		t.Errorf("erin's inbox: %d messages", n)
+	}
+	// bob is outside the app's scope.
+	var gerr struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if status := get("https://graph.microsoft.com/v1.0/users/bob@contoso.com/mailFolders/inbox/messages/delta", &gerr); status != http.StatusForbidden || gerr.Error.Code != "ErrorAccessDenied" {
+		t.Errorf("bob: %d %+v", status, gerr)
+	}
 }
