@@ -161,7 +161,8 @@ func Send(ctx context.Context, c Config, msg Message) (err error) {
 }
 
 // Format returns msg as an RFC 5322 message from from, dated at: UTF-8 text,
-// quoted-printable, the subject encoded, no header able to inject another.
+// quoted-printable, the subject encoded, no header able to inject another; the To header
+// names the recipient only when there is one.
 func Format(from string, msg Message, at time.Time) []byte {
 	var b bytes.Buffer
 	oneLine := strings.NewReplacer("\r", " ", "\n", " ")
@@ -169,7 +170,13 @@ func Format(from string, msg Message, at time.Time) []byte {
 	rand.Read(id)
 	domain := from[strings.LastIndexByte(from, '@')+1:]
 	fmt.Fprintf(&b, "From: %s\r\n", from)
-	fmt.Fprintf(&b, "To: %s\r\n", strings.Join(msg.To, ", "))
+	// Several recipients (an organization's admins) do not see each other's addresses:
+	// they are envelope recipients only.
+	to := "undisclosed-recipients:;"
+	if len(msg.To) == 1 {
+		to = msg.To[0]
+	}
+	fmt.Fprintf(&b, "To: %s\r\n", to)
 	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", oneLine.Replace(msg.Subject)))
 	fmt.Fprintf(&b, "Date: %s\r\n", at.Format(time.RFC1123Z))
 	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", hex.EncodeToString(id), domain)

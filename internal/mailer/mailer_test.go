@@ -88,6 +88,9 @@ func TestSend(t *testing.T) {
 			if err != nil || subject != "[mailbridge] Contoso: Größe  Bcc: eve@evil.test" {
 				t.Fatalf("subject %q (%v)", subject, err)
 			}
+			if p.Header.Get("To") != "undisclosed-recipients:;" {
+				t.Fatalf("the recipients see each other: To: %q", p.Header.Get("To"))
+			}
 			if p.Header.Get("Bcc") != "" || p.Header.Get("Date") == "" || p.Header.Get("Message-Id") == "" {
 				t.Fatalf("headers %v", p.Header)
 			}
