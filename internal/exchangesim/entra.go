@@ -471,10 +471,8 @@ func (w *World) appMayAccess(clientID, mailbox string) bool {
 	if scope == "" {
 		return true
 	}
-	for _, s := range w.dir.Scopes() {
-		if strings.EqualFold(s.Name, scope) {
-			return slices.Contains(s.Members, normAddr(mailbox))
-		}
+	if found, member := w.dir.scopeHas(scope, normAddr(mailbox)); found {
+		return member
 	}
 	members, ok := w.dir.ExpandGroup(scope)
 	return ok && slices.ContainsFunc(members, func(u User) bool { return u.PrimarySMTP == normAddr(mailbox) })
@@ -494,3 +492,15 @@ func (w *World) objectGUID(kind, key string) string {
 
 // UserObjectID returns the Entra object ID (Graph's user id) of a directory user.
 func (w *World) UserObjectID(u User) string { return w.objectGUID("user", u.SID) }
+
+// scopeHas reports whether a management scope named name exists and, if so, whether
+// smtp (a primary address) is a member.
+func (d *Directory) scopeHas(name, smtp string) (found, member bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	s := d.scopes[strings.ToLower(strings.TrimSpace(name))]
+	if s == nil {
+		return false, false
+	}
+	return true, slices.Contains(s.Members, smtp)
+}

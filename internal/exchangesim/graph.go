@@ -347,12 +347,25 @@ func (s *Simulator) graphHandler() http.Handler {
 func (s *Simulator) graphUserByKey(key string) (User, bool) {
 	key = strings.TrimSpace(key)
 	if validGUID(key) {
-		for _, u := range s.world.Directory().Users() {
-			if s.world.UserObjectID(u) == normGUID(key) {
+		id := normGUID(key)
+		// Object IDs are HMACs of SIDs: remember which address each belongs to, so
+		// that a lookup by id costs one HMAC, not one per user. The cached address is
+		// checked again, as the user may have been removed and another added.
+		if smtp, ok := s.userIDs.Load(id); ok {
+			if u, ok := s.world.Directory().Lookup(smtp.(string)); ok && s.world.UserObjectID(u) == id {
 				return u, true
 			}
 		}
-		return User{}, false
+		var found User
+		ok := false
+		for _, u := range s.world.Directory().Users() {
+			uid := s.world.UserObjectID(u)
+			s.userIDs.Store(uid, u.PrimarySMTP)
+			if uid == id {
+				found, ok = u, true
+			}
+		}
+		return found, ok
 	}
 	if !strings.Contains(key, "@") {
 		return User{}, false

@@ -390,8 +390,10 @@ func TestGraphMessagesDelta(t *testing.T) {
 		t.Fatalf("initial round: %d entries in %d pages", len(entries), pages)
 	}
 	ids := map[string]bool{}
+	read := map[string]bool{}
 	for _, e := range entries {
 		ids[e["id"].(string)] = true
+		read[e["id"].(string)], _ = e["isRead"].(bool)
 		if _, ok := e["body"]; ok {
 			t.Fatalf("$select not applied: %v", e)
 		}
@@ -421,6 +423,8 @@ func TestGraphMessagesDelta(t *testing.T) {
 	ewsOf := func(rest string) string { return strings.NewReplacer("-", "/", "_", "+").Replace(rest) }
 	admin(t, s, "PATCH", "/mailboxes/alice@contoso.com/items/"+url.PathEscape(ewsOf(victims[0])), `{"subject":"Renamed"}`, http.StatusOK, &updated)
 	admin(t, s, "DELETE", "/mailboxes/alice@contoso.com/items/"+url.PathEscape(ewsOf(victims[1])), "", http.StatusNoContent, nil)
+	// A read flag flipped: Graph reports the whole message again.
+	admin(t, s, "PATCH", "/mailboxes/alice@contoso.com/items/"+url.PathEscape(ewsOf(victims[3])), fmt.Sprintf(`{"is_read":%v}`, !read[victims[3]]), http.StatusOK, nil)
 	// And through EWS: svc-sync impersonating alice deletes a third message.
 	msgs := iwDelete(t, s.svcAs(t, "alice@contoso.com"), &ews.DeleteItemRequest{DeleteType: ews.HardDelete, ItemIds: iwIDs(ewsOf(victims[2]))})
 	iwWantOK(t, msgs[0].ResponseMessage)
@@ -430,8 +434,11 @@ func TestGraphMessagesDelta(t *testing.T) {
 	for _, c := range changes {
 		byID[c["id"].(string)] = c
 	}
-	if len(changes) != 4 {
+	if len(changes) != 5 {
 		t.Fatalf("changes %v", changes)
+	}
+	if c := byID[victims[3]]; c == nil || c["isRead"] != !read[victims[3]] || c["subject"] == nil {
+		t.Errorf("read flag change: %v", c)
 	}
 	if c := byID[restID(created.ID)]; c == nil || c["subject"] != "Quarterly numbers" {
 		t.Errorf("created: %v", byID)
@@ -750,7 +757,7 @@ func TestAdminApps(t *testing.T) {
 // switch honoured.
 func TestExchangeOnlineEWS(t *testing.T) {
 	t.Parallel()
-	s, _ := startM365(t, exchangesim.Options{Microsoft365: exchangesim.Microsoft365Options{ExchangeOnline: true}})
+	s, clock := startM365(t, exchangesim.Options{Microsoft365: exchangesim.Microsoft365Options{ExchangeOnline: true}})
 	ewsTok := contosoToken(t, s, exchangesim.ExchangeResource)
 	bearerAs := func(tok, target string) *ewsCaller {
 		c := s.as(t, "", "", target)
@@ -803,6 +810,13 @@ func TestExchangeOnlineEWS(t *testing.T) {
 	}
 	admin(t, s, "PUT", "/tenant", `{"ews_enabled":true}`, http.StatusOK, nil)
 	bearerAs(ewsTok, "carol@contoso.com").mustCall(ews.OpGetFolder, getInbox, &resp)
+	// An expired token is refused.
+	clock.Advance(2 * time.Hour)
+	expired := bearerAs(ewsTok, "carol@contoso.com")
+	status, _ = expired.raw(ews.OpGetFolder, getInbox)
+	if diag := expired.responseHeader().Get("x-ms-diagnostics"); status != http.StatusUnauthorized || !strings.Contains(diag, "expired") {
+		t.Errorf("expired token: %d %q", status, diag)
+	}
 }
 
 // TestGraphGenericClient drives the simulator as a client that knows only Microsoft's

@@ -103,6 +103,7 @@ type Simulator struct {
 	// tokenKey signs the access tokens of the token endpoint (see entra_token.go).
 	tokenKey      []byte
 	graphThrottle *graphThrottle
+	userIDs       sync.Map // Entra object ID → primary SMTP address (see graphUserByKey)
 }
 
 // The handler serves an operation only if the Simulator implements its …Backend interface
