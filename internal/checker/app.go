@@ -34,10 +34,18 @@ const (
 var (
 	RequiredPermissions = []string{"Mail.Read"}
 	OptionalPermissions = map[string]string{
-		"Calendars.Read": "calendars are not synced",
-		"Contacts.Read":  "contacts are not synced",
-		"Place.Read.All": "rooms and room lists cannot be listed",
-		"User.Read.All":  "users cannot be looked up in the directory",
+		"Calendars.Read":       "calendars are not synced",
+		"Contacts.Read":        "contacts are not synced",
+		"Place.Read.All":       "rooms and room lists cannot be listed",
+		"User.Read.All":        "users cannot be looked up in the directory",
+		"GroupMember.Read.All": "distribution groups cannot be imported or kept in sync",
+	}
+	// alsoGranting are permissions that include another.
+	alsoGranting = map[string][]string{
+		"Calendars.Read":       {"Calendars.ReadWrite"},
+		"Contacts.Read":        {"Contacts.ReadWrite"},
+		"User.Read.All":        {"User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+		"GroupMember.Read.All": {"Group.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"},
 	}
 )
 
@@ -164,7 +172,11 @@ func (r *appRun) appChecks(ctx context.Context, rec *appRecorder) bool {
 		}
 	}
 	for _, p := range sortedKeys(OptionalPermissions) {
-		if !slices.Contains(roles, p) && !slices.Contains(roles, strings.Replace(p, ".Read", ".ReadWrite", 1)) {
+		granted := slices.Contains(roles, p)
+		for _, alt := range alsoGranting[p] {
+			granted = granted || slices.Contains(roles, alt)
+		}
+		if !granted {
 			optional = append(optional, p)
 		}
 	}
@@ -173,7 +185,7 @@ func (r *appRun) appChecks(ctx context.Context, rec *appRecorder) bool {
 	case len(roles) == 0:
 		rec.add(Result{Check: CheckPermissions, Status: StatusFailure, Code: CodeConsentMissing,
 			Message: "The app's token carries no application permissions: no administrator has granted them (admin consent).",
-			Fix: "Add the application permissions Mail.Read, Calendars.Read, Contacts.Read, Place.Read.All and User.Read.All " +
+			Fix: "Add the application permissions Mail.Read, Calendars.Read, Contacts.Read, Place.Read.All, User.Read.All and GroupMember.Read.All " +
 				"(Microsoft Graph, Application) under API permissions of the app registration, then have a Global or Privileged Role " +
 				"Administrator grant admin consent: " + consent, Evidence: Evidence{Operation: "token"}})
 		return false

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/ews"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/graph"
 	"github.com/mailbridge/mailbridge/internal/store"
 )
 
@@ -294,22 +295,75 @@ func (s *Service) syncGroups(ctx context.Context, p Principal, orgID, confirm in
 func (s *Service) expandSources(ctx context.Context, orgID int64, sources []store.GroupSource) ([]groupExpansion, []error) {
 	exps := make([]groupExpansion, len(sources))
 	errs := make([]error, len(sources))
-	cfg, err := s.savedConfig(ctx, orgID)
-	var client *ewsclient.Client
-	if err == nil {
-		client, err = s.ewsClient(cfg)
-	}
+	expand, done, err := s.groupExpander(ctx, orgID)
 	if err != nil {
 		for i := range errs {
 			errs[i] = err
 		}
 		return exps, errs
 	}
-	defer client.CloseIdleConnections()
+	defer done()
 	for i, src := range sources {
-		exps[i], errs[i] = expandGroup(ctx, client, src.Address)
+		exps[i], errs[i] = expand(ctx, src.Address)
 	}
 	return exps, errs
+}
+
+// groupExpander returns how the organization's groups are expanded: ExpandDL through
+// the saved service account (EWS), or Graph's transitiveMembers for Microsoft 365
+// app-only access. done releases what it holds.
+func (s *Service) groupExpander(ctx context.Context, orgID int64) (expand func(ctx context.Context, addr string) (groupExpansion, error), done func(), err error) {
+	if s.isApp(ctx, orgID) {
+		c, err := s.GraphClient(ctx, orgID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return func(ctx context.Context, addr string) (groupExpansion, error) { return expandAppGroup(ctx, c, addr) }, func() {}, nil
+	}
+	cfg, err := s.savedConfig(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := s.ewsClient(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(ctx context.Context, addr string) (groupExpansion, error) { return expandGroup(ctx, client, addr) },
+		client.CloseIdleConnections, nil
+}
+
+// expandAppGroup expands a group through Graph: the group found by its address, then
+// its transitive members; users are the members (by address, or by user principal name
+// for one without a mailbox, as ExpandDL lists them: the check then says so), nested
+// groups are followed (Graph lists their members too), anything else (contacts,
+// devices) is skipped.
+func expandAppGroup(ctx context.Context, c *graph.Client, addr string) (groupExpansion, error) {
+	var res groupExpansion
+	g, err := c.GroupByMail(ctx, addr)
+	if errors.Is(err, graph.ErrGroupNotFound) {
+		return res, inputErr("group", "Microsoft 365 knows no group "+addr+".")
+	}
+	if err != nil {
+		return res, graphFailure(ctx, "find the group "+addr, err)
+	}
+	members, err := c.TransitiveMembers(ctx, g.ID)
+	if err != nil {
+		return res, graphFailure(ctx, "read the members of "+addr, err)
+	}
+	seen := map[string]bool{}
+	for _, m := range members {
+		a := strings.ToLower(cmp.Or(m.Mail, m.UserPrincipalName))
+		switch {
+		case m.Type == "#microsoft.graph.group":
+			continue // its members are listed too
+		case !m.IsUser() || a == "":
+			res.skipped = append(res.skipped, cmp.Or(a, m.DisplayName, m.ID))
+		case !seen[a]:
+			seen[a] = true
+			res.members = append(res.members, store.NewUser{Email: a, DisplayName: m.DisplayName})
+		}
+	}
+	return res, nil
 }
 
 // removeLeavers removes the users of a group source that are members of no kept group,

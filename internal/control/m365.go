@@ -18,7 +18,7 @@ import (
 // Microsoft 365 (app-only). Exchange Online no longer offers the ApplicationImpersonation
 // role, and switches EWS off in 2026-2027: there an organization registers an app in
 // Microsoft Entra with application permissions (Mail.Read, Calendars.Read,
-// Contacts.Read, Place.Read.All, User.Read.All), grants admin consent, and limits the
+// Contacts.Read, Place.Read.All, User.Read.All, GroupMember.Read.All), grants admin consent, and limits the
 // app to the mailboxes it may read with RBAC for Applications. mailbridge then asks the
 // tenant's token endpoint for tokens with the app's client ID and secret (OAuth client
 // credentials) and reads the mailboxes through Microsoft Graph.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailbridge/mailbridge/internal/checker"
 	"github.com/mailbridge/mailbridge/internal/control"
@@ -255,5 +256,100 @@ func wantField(t *testing.T, err error, field string) {
 	t.Helper()
 	if !wantFieldOK(err, field) {
 		t.Fatalf("%v, want an error on %s", err, field)
+	}
+}
+
+// Rooms, room lists and free/busy times of a Microsoft 365 organization come through
+// Graph (places, getSchedule) and match what EWS says of the same world.
+func TestAppRooms(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	viaGraph := e.Org(t, "Graph", "alice@contoso.com")
+	viaEWS := e.Org(t, "EWS", "alice@contoso.com")
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, viaGraph, controltest.ContosoAppConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, viaEWS, controltest.ContosoConfig()); err != nil {
+		t.Fatal(err)
+	}
+	gl, err := e.Service.RoomLists(ctx, e.Operator, viaGraph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	el, err := e.Service.RoomLists(ctx, e.Operator, viaEWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gl) == 0 || !slices.Equal(gl, el) {
+		t.Fatalf("room lists: graph %v, ews %v", gl, el)
+	}
+	gr, err := e.Service.Rooms(ctx, e.Operator, viaGraph, gl[0].Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	er, _ := e.Service.Rooms(ctx, e.Operator, viaEWS, el[0].Email)
+	if len(gr) == 0 || !slices.Equal(gr, er) {
+		t.Fatalf("rooms: graph %v, ews %v", gr, er)
+	}
+	if _, err := e.Service.Rooms(ctx, e.Operator, viaGraph, "nolist@contoso.com"); !wantFieldOK(err, "list") {
+		t.Fatalf("an unknown room list: %v", err)
+	}
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	q := control.AvailabilityQuery{Emails: []string{gr[0].Email, "alice@contoso.com"}, Start: start, End: start.Add(7 * 24 * time.Hour), Interval: 60}
+	ga, err := e.Service.Availability(ctx, e.Operator, viaGraph, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ea, err := e.Service.Availability(ctx, e.Operator, viaEWS, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := 0
+	for _, m := range ea.Mailboxes {
+		busy += len(m.Busy)
+	}
+	if busy == 0 || len(ga.Mailboxes) != 2 {
+		t.Fatalf("nothing busy in the window to compare (EWS %+v)", ea)
+	}
+	for i := range ga.Mailboxes {
+		g, w := ga.Mailboxes[i], ea.Mailboxes[i]
+		if g.Email != w.Email || g.Code != "" || len(g.Busy) != len(w.Busy) || len(g.Merged) != len(w.Merged) {
+			t.Errorf("%s: graph %+v\news %+v", g.Email, g, w)
+			continue
+		}
+		for j := range g.Busy {
+			if !g.Busy[j].Start.Equal(w.Busy[j].Start) || !g.Busy[j].End.Equal(w.Busy[j].End) || g.Busy[j].Status != w.Busy[j].Status {
+				t.Errorf("%s busy %d: graph %+v, ews %+v", g.Email, j, g.Busy[j], w.Busy[j])
+			}
+		}
+	}
+}
+
+// A Microsoft 365 organization imports and keeps distribution groups through Graph
+// (transitiveMembers): the same members as ExpandDL finds through EWS.
+func TestAppGroups(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	viaGraph := e.Org(t, "Graph")
+	viaEWS := e.Org(t, "EWS")
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, viaGraph, controltest.ContosoAppConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, viaEWS, controltest.ContosoConfig()); err != nil {
+		t.Fatal(err)
+	}
+	g, err := e.Service.ImportGroup(ctx, e.Operator, viaGraph, "Sales@Contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := e.Service.ImportGroup(ctx, e.Operator, viaEWS, "sales@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Added == 0 || g.Added != w.Added || !slices.Equal(e.Emails(t, viaGraph), e.Emails(t, viaEWS)) {
+		t.Fatalf("through Graph %+v %v, through EWS %+v %v", g, e.Emails(t, viaGraph), w, e.Emails(t, viaEWS))
+	}
+	if _, err := e.Service.ImportGroup(ctx, e.Operator, viaGraph, "nogroup@contoso.com"); !wantFieldOK(err, "group") {
+		t.Fatalf("an unknown group: %v", err)
 	}
 }

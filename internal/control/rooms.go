@@ -85,6 +85,11 @@ func rooms(addrs []ews.EmailAddress) []Room {
 		}
 		out = append(out, Room{Name: a.Name, Email: strings.ToLower(a.EmailAddress)})
 	}
+	return sortRooms(out)
+}
+
+// sortRooms sorts rooms by name, then address.
+func sortRooms(out []Room) []Room {
 	slices.SortStableFunc(out, func(a, b Room) int {
 		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
 			return c
@@ -98,6 +103,12 @@ func rooms(addrs []ews.EmailAddress) []Room {
 // service account). A service account without a mailbox is a *ServiceMailboxError;
 // without a saved configuration, an *InputError on "email_config".
 func (s *Service) RoomLists(ctx context.Context, p Principal, orgID int64) ([]Room, error) {
+	if err := orgAccess(p, orgID); err != nil {
+		return nil, err
+	}
+	if s.isApp(ctx, orgID) {
+		return s.appRoomLists(ctx, orgID)
+	}
 	c, rc, err := s.roomsClient(ctx, p, orgID)
 	if err != nil {
 		return nil, err
@@ -122,6 +133,9 @@ func (s *Service) Rooms(ctx context.Context, p Principal, orgID int64, list stri
 	addr, msg := NormalizeEmail(list)
 	if msg != "" {
 		return nil, inputErr("list", "Name a room list by its address: "+msg)
+	}
+	if s.isApp(ctx, orgID) {
+		return s.appRooms(ctx, orgID, addr)
 	}
 	c, rc, err := s.roomsClient(ctx, p, orgID)
 	if err != nil {
@@ -250,6 +264,9 @@ func (s *Service) Availability(ctx context.Context, p Principal, orgID int64, q 
 	q, err := checkAvailability(q)
 	if err != nil {
 		return Availability{}, err
+	}
+	if s.isApp(ctx, orgID) {
+		return s.appAvailability(ctx, orgID, q)
 	}
 	c, rc, err := s.roomsClient(ctx, p, orgID)
 	if err != nil {

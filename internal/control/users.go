@@ -107,15 +107,12 @@ func (s *Service) ImportGroup(ctx context.Context, p Principal, orgID int64, gro
 	if msg != "" {
 		return ImportResult{}, inputErr("group", msg)
 	}
-	cfg, err := s.savedConfig(ctx, orgID)
+	expand, done, err := s.groupExpander(ctx, orgID)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	client, err := s.ewsClient(cfg)
-	if err != nil {
-		return ImportResult{}, err
-	}
-	exp, err := expandGroup(ctx, client, addr)
+	defer done()
+	exp, err := expand(ctx, addr)
 	if err != nil {
 		return ImportResult{}, err
 	}

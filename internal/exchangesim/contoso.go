@@ -14,7 +14,7 @@ const (
 	ContosoTenantID      = "3f5c2a1e-8d4b-4c7a-9e21-6b0d4f8a1c25"
 	ContosoInitialDomain = "contoso.onmicrosoft.com"
 	// ContosoAppClientID is the "mailbridge sync" app: Mail.Read, Calendars.Read,
-	// Contacts.Read, Place.Read.All, User.Read.All and full_access_as_app with admin
+	// Contacts.Read, Place.Read.All, User.Read.All, GroupMember.Read.All and full_access_as_app with admin
 	// consent, limited by RBAC for Applications to the management scope "Sales" (alice,
 	// carol, dave, erin and the rooms; not bob).
 	ContosoAppClientID = "8a1f6c3d-2b7e-4f90-a5c4-1d9e7b3a6f02"
@@ -62,7 +62,7 @@ func Contoso() *Scenario {
 	}
 	frank := person("frank", "Frank", "Foster", "Finance")
 	frank.Mailbox = &no
-	allPerms := []string{PermMailRead, PermCalendarsRead, PermContactsRead, PermPlaceReadAll, PermUserReadAll, PermFullAccessAsApp}
+	allPerms := []string{PermMailRead, PermCalendarsRead, PermContactsRead, PermPlaceReadAll, PermUserReadAll, PermGroupMemberReadAll, PermFullAccessAsApp}
 	return &Scenario{
 		Name:    "contoso",
 		Seed:    2026,

@@ -37,7 +37,10 @@ const (
 	PermPlaceReadAll     = "Place.Read.All"
 	PermUserReadAll      = "User.Read.All"
 	PermDirectoryReadAll = "Directory.Read.All"
-	PermFullAccessAsApp  = "full_access_as_app"
+	// GroupMember.Read.All and Group.Read.All read groups and their members.
+	PermGroupMemberReadAll = "GroupMember.Read.All"
+	PermGroupReadAll       = "Group.Read.All"
+	PermFullAccessAsApp    = "full_access_as_app"
 )
 
 // Resources (audiences) tokens can be issued for.
@@ -47,7 +50,7 @@ const (
 )
 
 var graphPermissions = []string{PermMailRead, PermMailReadWrite, PermCalendarsRead, PermCalendarsRW,
-	PermContactsRead, PermContactsRW, PermPlaceReadAll, PermUserReadAll, PermDirectoryReadAll}
+	PermContactsRead, PermContactsRW, PermPlaceReadAll, PermUserReadAll, PermDirectoryReadAll, PermGroupMemberReadAll, PermGroupReadAll}
 
 // resourceOf returns the resource a permission belongs to, or "" for an unknown one.
 func resourceOf(perm string) string {

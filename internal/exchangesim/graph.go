@@ -263,7 +263,7 @@ var graphSegments = func() map[string]string {
 	m := map[string]string{}
 	for _, s := range []string{"v1.0", "users", "mailFolders", "childFolders", "messages", "delta",
 		"calendarView", "contacts", "contactFolders", "calendar", "getSchedule", "places",
-		"microsoft.graph.roomlist", "microsoft.graph.room", "rooms", "$batch"} {
+		"microsoft.graph.roomlist", "microsoft.graph.room", "rooms", "$batch", "groups", "transitiveMembers"} {
 		m[strings.ToLower(s)] = s
 	}
 	m["microsoft.graph.delta"] = "delta"
@@ -294,6 +294,8 @@ func (s *Simulator) graphHandler() http.Handler {
 		})
 	}
 	handle("GET /v1.0/users", s.graphListUsers)
+	handle("GET /v1.0/groups", s.graphListGroups)
+	handle("GET /v1.0/groups/{group}/transitiveMembers", s.graphGroupMembers)
 	handle("GET /v1.0/users/{user}", s.graphGetUser)
 	handle("GET /v1.0/users/{user}/mailFolders", s.graphMailFolders)
 	handle("GET /v1.0/users/{user}/mailFolders/delta", s.graphMailFoldersDelta)
