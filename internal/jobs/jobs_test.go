@@ -159,9 +159,14 @@ func (f *fixture) activate(t *testing.T, r *jobs.Runner) {
 func waitFor(t *testing.T, events <-chan *river.Event, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.After(90 * time.Second)
+	// The condition is looked at after every job event, and also every half second: the
+	// last store write a condition depends on may land after the last event.
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
 	for !cond() {
 		select {
 		case <-events:
+		case <-tick.C:
 		case <-deadline:
 			t.Fatalf("timed out waiting for %s", what)
 		}
