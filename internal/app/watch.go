@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 
+	"github.com/mailbridge/mailbridge/internal/control"
+	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/jobs"
 	"github.com/mailbridge/mailbridge/internal/watch"
 )
@@ -34,8 +37,14 @@ func (a *App) startWatch(ctx context.Context) func() {
 	}
 	log := a.log.With("component", "watch")
 	w := watch.New(watch.Config{
-		Store:  a.st,
-		Client: a.svc.EWSClient,
+		Store: a.st,
+		Client: func(ctx context.Context, orgID int64) (*ewsclient.Client, error) {
+			c, err := a.svc.EWSClient(ctx, orgID)
+			if errors.Is(err, control.ErrNotEWS) {
+				return nil, watch.ErrNotEWS // Microsoft 365 app-only: Graph, not EWS streaming
+			}
+			return c, err
+		},
 		OnChange: func(ctx context.Context, orgID, userID int64) {
 			if err := a.runner.Enqueue(ctx, orgID, []int64{userID}); err != nil && ctx.Err() == nil {
 				log.Warn("wake a mailbox's sync job", "org_id", orgID, "user_id", userID, "err", err)

@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -21,6 +22,9 @@ func (s *Service) EWSClient(ctx context.Context, orgID int64) (*ewsclient.Client
 	c, err := s.st.GetEmailConfig(ctx, orgID)
 	if err != nil {
 		return nil, err
+	}
+	if c.AccessType == AccessMicrosoft365App {
+		return nil, ErrNotEWS
 	}
 	s.clients.mu.Lock()
 	cached, ok := s.clients.m[orgID]
@@ -51,6 +55,10 @@ func (s *Service) EWSClient(ctx context.Context, orgID int64) (*ewsclient.Client
 	s.clients.m[orgID] = cachedClient{version: c.Version, client: client}
 	return client, nil
 }
+
+// ErrNotEWS: the organization uses Microsoft 365 app-only access, read through
+// Microsoft Graph (GraphClient), not EWS.
+var ErrNotEWS = errors.New("control: the organization is not reached through EWS")
 
 // clientCache holds one EWS client per organization, for its configuration's version.
 type clientCache struct {

@@ -39,6 +39,7 @@ type session struct {
 	loadAt         time.Time
 	loadFailures   int
 	refused        bool
+	notEWS         bool // the configuration is not EWS (Microsoft Graph): nothing to watch
 	throttledUntil time.Time
 	inflight       int // Subscribe calls running
 	mailboxes      map[int64]*mbox
@@ -186,16 +187,16 @@ func (s *session) load(ctx context.Context) {
 		s.loadFailed(ctx, now, err)
 		return
 	}
-	if (s.client != nil || s.refused) && version != s.version {
+	if (s.client != nil || s.refused || s.notEWS) && version != s.version {
 		s.log.Info("the organization's configuration changed: subscribing its mailboxes again", "version", version)
 		s.dropAll(true)
 		if s.client != nil {
 			s.client.CloseIdleConnections()
 		}
-		s.client, s.refused, s.verified = nil, false, false
+		s.client, s.refused, s.verified, s.notEWS = nil, false, false, false
 	}
 	s.version = version
-	if s.refused {
+	if s.refused || s.notEWS {
 		s.needLoad = false
 		return
 	}
@@ -229,6 +230,13 @@ func (s *session) load(ctx context.Context) {
 
 func (s *session) loadFailed(ctx context.Context, now time.Time, err error) {
 	if ctx.Err() != nil {
+		return
+	}
+	if errors.Is(err, ErrNotEWS) {
+		// Another protocol syncs this organization (Microsoft Graph): nothing to watch
+		// until its configuration changes.
+		s.notEWS, s.needLoad = true, false
+		s.log.Debug("the organization is not synced through EWS: not watched until its configuration changes")
 		return
 	}
 	s.loadFailures++

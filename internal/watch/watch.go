@@ -65,6 +65,10 @@ import (
 	"github.com/mailbridge/mailbridge/internal/store"
 )
 
+// ErrNotEWS is what Config.Client returns for an organization synced through another
+// protocol (Microsoft Graph): the watcher leaves it alone, without a warning.
+var ErrNotEWS = errors.New("watch: the organization is not synced through EWS")
+
 // Defaults of Config.
 const (
 	DefaultRescanInterval    = 30 * time.Second

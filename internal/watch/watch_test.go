@@ -3,6 +3,7 @@ package watch_test
 import (
 	"context"
 	"encoding/xml"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"runtime"
@@ -662,4 +663,50 @@ func TestRunStopsEverything(t *testing.T) {
 	if err != nil || l.Owner != "" {
 		t.Errorf("the lease is not released: %+v, %v", l, err)
 	}
+}
+
+// An organization synced through Microsoft Graph is not watched: its client answers
+// ErrNotEWS, and the watcher neither retries it at once nor warns about it.
+func TestNotEWS(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "alice@contoso.com")
+	var calls atomic.Int64
+	logs := &lockedBuffer{}
+	cfg := f.config(t, newRecorder())
+	cfg.Client = func(context.Context, int64) (*ewsclient.Client, error) {
+		calls.Add(1)
+		return nil, watch.ErrNotEWS
+	}
+	cfg.RescanInterval = 20 * time.Millisecond
+	cfg.RetryMin, cfg.RetryMax = 10*time.Millisecond, time.Hour
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	w, _ := start(t, cfg)
+	waitFor(t, w, "rescans", func() bool { return w.Stats().Rescans >= 20 })
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the client was asked %d times in 20 rescans", n)
+	}
+	if s := w.Stats(); s.Subscribed != 0 || s.Refused != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Fatalf("warned: %s", logs.String())
+	}
+}
+
+// lockedBuffer is a log sink safe for the watcher's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
