@@ -222,10 +222,10 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		return river.JobSnooze(max(te.BackOff, time.Second))
 	case errors.Is(err, syncer.ErrMailboxUnavailable):
 		code := CodeImpersonationDenied
-		switch ews.Code(err) {
-		case ews.ErrorNonExistentMailbox:
+		switch {
+		case errors.Is(err, syncer.ErrNoMailbox): // EWS's ErrorNonExistentMailbox, Graph's 404s
 			code = CodeNoMailbox
-		case ews.ErrorMailboxMoveInProgress:
+		case ews.Code(err) == ews.ErrorMailboxMoveInProgress:
 			code = CodeMailboxMoving
 		}
 		outcome = code
