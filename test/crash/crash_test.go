@@ -2,7 +2,10 @@
 // `mailbridge worker` with SIGKILL at each named failpoint of a sync, again and again
 // while one large mailbox is synced for the first time and changed in between, then
 // lets a worker finish and compares the store with the simulator item by item: nothing
-// lost, nothing duplicated, nothing stale, and a change feed that agrees.
+// lost, nothing duplicated, nothing stale, and a change feed that agrees. It does so for
+// each source: EWS with impersonation, and Microsoft Graph with the generated world's
+// app (the workers reach the simulator's Entra ID and Graph with --entra-authority and
+// --graph-url).
 //
 // The simulator runs in its own process (`mailbridge sim`), so it outlives the workers;
 // the store (SQLite, and PostgreSQL when MAILBRIDGE_TEST_POSTGRES_URL is set) is set up
