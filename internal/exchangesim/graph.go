@@ -407,6 +407,10 @@ func (s *Simulator) graphMailbox(r *http.Request, perms ...string) (*Mailbox, fu
 	return mb, release, nil
 }
 
+// GraphID returns the id Graph gives an item or folder of EWS id ewsID (its REST form),
+// for tests that compare what was synced through Graph with the World.
+func GraphID(ewsID string) string { return restID(ewsID) }
+
 // restID converts an EWS id to Graph's REST form, and ewsID back.
 func restID(ewsID string) string {
 	return strings.NewReplacer("/", "-", "+", "_").Replace(ewsID)

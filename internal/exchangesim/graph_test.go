@@ -941,3 +941,25 @@ func TestGraphGenericClient(t *testing.T) {
 		t.Errorf("bob: %d %+v", status, gerr)
 	}
 }
+
+// A generated world has a tenant whose app reads every mailbox through Graph: the same
+// Inbox as EWS shows, through the delta query.
+func TestGraphGeneratedWorld(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, exchangesim.Options{Scenario: exchangesim.Generate(2, 50, 1)})
+	if s.Info().TenantID != exchangesim.GeneratedTenantID {
+		t.Fatalf("tenant %q, want %q", s.Info().TenantID, exchangesim.GeneratedTenantID)
+	}
+	status, body := requestToken(t, s, "example.com", exchangesim.GeneratedAppClientID, exchangesim.GeneratedAppSecret, exchangesim.GraphResource+"/.default")
+	tok, _ := body["access_token"].(string)
+	if status != http.StatusOK || tok == "" {
+		t.Fatalf("token: %d %v", status, body)
+	}
+	g := &graph{t: t, base: s.GraphURL(), tok: tok}
+	for _, user := range []string{"user00001@example.com", "user00002@example.com"} {
+		page := g.mustGet("/users/"+user+"/mailFolders/inbox/messages/delta", "Prefer", "odata.maxpagesize=100")
+		if n := len(page["value"].([]any)); n != 40 { // 80 % of 50
+			t.Fatalf("%s: %d Inbox messages through Graph, want 40", user, n)
+		}
+	}
+}

@@ -188,6 +188,19 @@ func New(tokens TokenSource, opts Options) (*Client, error) {
 	return c, nil
 }
 
+// WithPageSize returns a client like c whose delta and list requests ask for pages of
+// n entries (Prefer: odata.maxpagesize; n ≤ 0: Options.PageSize). It shares c's
+// connections, token, concurrency limits and budget, so a caller can size each call's
+// pages (the sync engine's page size) without a client of its own.
+func (c *Client) WithPageSize(n int) *Client {
+	if n <= 0 || n == c.opts.PageSize {
+		return c
+	}
+	cp := *c
+	cp.opts.PageSize = n
+	return &cp
+}
+
 // CloseIdleConnections closes the connections not in use.
 func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 

@@ -565,3 +565,32 @@ func TestNewRefusesBadBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// WithPageSize sizes one caller's pages without touching the client it came from.
+func TestWithPageSize(t *testing.T) {
+	t.Parallel()
+	f := newFakeGraph(t)
+	for i := 1; i <= 5; i++ {
+		f.put(fmt.Sprintf("AAMkMsg%d", i), map[string]any{"subject": fmt.Sprintf("Message %d", i)})
+	}
+	c := f.client(t, graph.Options{PageSize: 2})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		client *graph.Client
+		want   int
+		prefer string
+	}{
+		{"sized", c.WithPageSize(4), 4, "odata.maxpagesize=4"},
+		{"zero keeps the client's", c.WithPageSize(0), 2, "odata.maxpagesize=2"},
+		{"the original is untouched", c, 2, "odata.maxpagesize=2"},
+	} {
+		p, err := tc.client.MessagesDelta(ctx, "alice@contoso.com", "AAMkInbox", "", graph.MessagesDeltaOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := <-f.prefers; len(p.Items) != tc.want || !strings.Contains(got, tc.prefer) {
+			t.Errorf("%s: %d items with Prefer %q, want %d with %s", tc.name, len(p.Items), got, tc.want, tc.prefer)
+		}
+	}
+}

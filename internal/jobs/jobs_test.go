@@ -12,8 +12,10 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/mailbridge/mailbridge/internal/entra"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/graph"
 	"github.com/mailbridge/mailbridge/internal/jobs"
 	"github.com/mailbridge/mailbridge/internal/pgtest"
 	"github.com/mailbridge/mailbridge/internal/store"
@@ -22,16 +24,29 @@ import (
 
 var ctx = context.Background()
 
-// simSources reads every organization's mailboxes from one simulator as svc-sync,
-// syncing the folders of its selection (every folder when it has none).
+// simSources reads every organization's mailboxes from one simulator, through EWS as
+// svc-sync or, when graph is set, through Graph as contoso's app, syncing the folders
+// of its selection (every folder when it has none).
 type simSources struct {
 	client  *ewsclient.Client
+	graph   *graph.Client
 	folders syncer.Folders
 }
 
 func (s simSources) Source(context.Context, int64) (syncer.Source, error) {
+	if s.graph != nil {
+		return &syncer.GraphSource{Client: s.graph}, nil
+	}
 	return &syncer.EWSSource{Client: s.client}, nil
 }
+
+// The sources the jobs' tests run against.
+const (
+	sourceEWS   = "ews"
+	sourceGraph = "graph"
+)
+
+var sources = []string{sourceEWS, sourceGraph}
 
 func (s simSources) Folders(context.Context, int64) (syncer.Folders, error) {
 	if s.folders == 0 {
@@ -54,12 +69,18 @@ var contosoUsers = []string{"alice@contoso.com", "bob@contoso.com", "carol@conto
 
 func newFixture(t *testing.T, dsn string, simOpts ...exchangesim.Options) *fixture {
 	t.Helper()
-	f := &fixture{users: map[string]int64{}, dsn: dsn}
-	var err error
 	var so exchangesim.Options
 	if len(simOpts) > 0 {
 		so = simOpts[0]
 	}
+	return newSourceFixture(t, dsn, sourceEWS, so)
+}
+
+// newSourceFixture is newFixture syncing through source.
+func newSourceFixture(t *testing.T, dsn, source string, so exchangesim.Options) *fixture {
+	t.Helper()
+	f := &fixture{users: map[string]int64{}, dsn: dsn}
+	var err error
 	if f.sim, err = exchangesim.New(so); err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +104,17 @@ func newFixture(t *testing.T, dsn string, simOpts ...exchangesim.Options) *fixtu
 		t.Fatal(err)
 	}
 	f.src = simSources{client: client}
+	if source == sourceGraph {
+		tokens, err := entra.NewTokenSource(entra.Credentials{Tenant: exchangesim.ContosoTenantID, ClientID: exchangesim.ContosoAppClientID,
+			ClientSecret: exchangesim.ContosoAppSecret}, entra.GraphScope, entra.Options{Authority: srv.AuthorityURL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.src.graph, err = graph.New(tokens, graph.Options{BaseURL: srv.GraphURL()}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(f.src.graph.CloseIdleConnections)
+	}
 	f.st = openStore(t, dsn)
 	o, err := f.st.CreateOrganization(ctx, store.System, "Contoso")
 	if err != nil {
@@ -222,22 +254,24 @@ func dsns() []struct {
 func TestJobsSyncEveryMailbox(t *testing.T) {
 	t.Parallel()
 	for _, d := range dsns() {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFixture(t, d.dsn(t))
-			r := f.runner(t, f.st, "node-a", nil)
-			events, stop := r.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
-			defer stop()
-			f.activate(t, r)
-			waitFor(t, events, "every mailbox synced", func() bool { return equalMaps(f.statuses(t), wantSynced) })
-			for _, u := range []string{"alice@contoso.com", "carol@contoso.com"} {
-				mb, _ := f.st.GetMailbox(ctx, f.org, f.users[u])
-				items, _ := f.st.ListItems(ctx, f.org, f.users[u])
-				if mb.Items == 0 || int64(len(items)) != mb.Items || mb.LastSuccessAt == nil {
-					t.Fatalf("%s: %d items stored, mailbox says %d, last success %v", u, len(items), mb.Items, mb.LastSuccessAt)
+		for _, source := range sources {
+			t.Run(d.name+"/"+source, func(t *testing.T) {
+				t.Parallel()
+				f := newSourceFixture(t, d.dsn(t), source, exchangesim.Options{})
+				r := f.runner(t, f.st, "node-a", nil)
+				events, stop := r.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+				defer stop()
+				f.activate(t, r)
+				waitFor(t, events, "every mailbox synced", func() bool { return equalMaps(f.statuses(t), wantSynced) })
+				for _, u := range []string{"alice@contoso.com", "carol@contoso.com"} {
+					mb, _ := f.st.GetMailbox(ctx, f.org, f.users[u])
+					items, _ := f.st.ListItems(ctx, f.org, f.users[u])
+					if mb.Items == 0 || int64(len(items)) != mb.Items || mb.LastSuccessAt == nil {
+						t.Fatalf("%s: %d items stored, mailbox says %d, last success %v", u, len(items), mb.Items, mb.LastSuccessAt)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -421,17 +455,38 @@ func merge(t *testing.T, chs ...<-chan *river.Event) <-chan *river.Event {
 // each ends in the status it should, and the others keep syncing.
 func TestJobsMailboxLifecycle(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "mb.db"), exchangesim.Options{
-		Faults: exchangesim.Faults{ErrorRate: map[string]float64{"GetItem": 0.3, "SyncFolderItems": 0.3}, ErrorCode: "ErrorServerBusy", BackOffMS: 20}})
+	for _, source := range sources {
+		t.Run(source, func(t *testing.T) {
+			t.Parallel()
+			testMailboxLifecycle(t, source)
+		})
+	}
+}
+
+func testMailboxLifecycle(t *testing.T, source string) {
+	// A throttling storm: through EWS, 30 % of GetItem and SyncFolderItems answered
+	// ErrorServerBusy; through Graph, 429 with Retry-After once the app has made 12
+	// requests in a second (for all its mailboxes).
+	storm := exchangesim.Options{Faults: exchangesim.Faults{ErrorRate: map[string]float64{"GetItem": 0.3, "SyncFolderItems": 0.3},
+		ErrorCode: "ErrorServerBusy", BackOffMS: 20}}
+	if source == sourceGraph {
+		storm = exchangesim.Options{Microsoft365: exchangesim.Microsoft365Options{
+			GraphThrottle: exchangesim.GraphThrottlePolicy{Requests: 12, WindowSeconds: 1}}}
+	}
+	f := newSourceFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "mb.db"), source, storm)
 	r := f.runner(t, f.st, "node-a", nil)
 	events, stop := r.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
 	defer stop()
 	f.activate(t, r)
-	// A throttling storm (30 % of GetItem and SyncFolderItems answered ErrorServerBusy):
-	// everyone still syncs, with the same result as without it.
+	// Everyone still syncs through the storm, with the same result as without it.
 	began := time.Now()
 	waitFor(t, events, "every mailbox synced through the storm", func() bool { return equalMaps(f.statuses(t), wantSynced) })
 	t.Logf("storm: %v", time.Since(began))
+	if source == sourceGraph {
+		if denied := f.graphThrottleDenied(t); denied == 0 {
+			t.Fatal("the Graph throttle refused no request: no storm")
+		}
+	}
 	aliceItems := f.items(t, "alice@contoso.com")
 
 	w := f.sim.World()
@@ -471,6 +526,23 @@ func TestJobsMailboxLifecycle(t *testing.T) {
 	if f.items(t, "carol@contoso.com") == 0 {
 		t.Fatal("carol's stored items vanished when she left the scope")
 	}
+}
+
+// graphThrottleDenied is how many Graph requests the simulator's throttle refused.
+func (f *fixture) graphThrottleDenied(t *testing.T) int64 {
+	t.Helper()
+	resp, err := http.Get(f.srv.Info().AdminURL + "/graph/throttle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state struct {
+		Stats exchangesim.GraphThrottleStats `json:"stats"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	return state.Stats.BudgetDenied + state.Stats.ConcurrencyDenied
 }
 
 func (f *fixture) items(t *testing.T, user string) int {

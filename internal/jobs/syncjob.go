@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/ews"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/graph"
 	"github.com/mailbridge/mailbridge/internal/store"
 	"github.com/mailbridge/mailbridge/internal/syncer"
 )
@@ -215,17 +216,17 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		outcome = "cancelled"
 		release() // shutdown or job timeout: resume where the step stopped
 		return river.JobSnooze(0)
-	case errors.As(err, &te):
+	case errors.As(err, &te), graph.IsThrottled(err):
 		outcome = CodeThrottled
 		status(store.MailboxStatus{Status: "error", Code: CodeThrottled, Message: "Exchange is throttling requests; syncing resumes after its back-off."})
 		release()
-		return river.JobSnooze(max(te.BackOff, time.Second))
+		return river.JobSnooze(max(throttleBackOff(err), time.Second))
 	case errors.Is(err, syncer.ErrMailboxUnavailable):
 		code := CodeImpersonationDenied
-		switch ews.Code(err) {
-		case ews.ErrorNonExistentMailbox:
+		switch {
+		case errors.Is(err, syncer.ErrNoMailbox): // EWS's ErrorNonExistentMailbox, Graph's 404s
 			code = CodeNoMailbox
-		case ews.ErrorMailboxMoveInProgress:
+		case ews.Code(err) == ews.ErrorMailboxMoveInProgress:
 			code = CodeMailboxMoving
 		}
 		outcome = code
@@ -251,3 +252,17 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 // NextRetry retries a failed step after a second: errors are handled inside Work (they
 // snooze); what is left (the store unavailable) should not wait River's growing back-off.
 func (w *syncWorker) NextRetry(*river.Job[SyncArgs]) time.Time { return time.Now().Add(time.Second) }
+
+// throttleBackOff is how long a throttling server asked to be left alone: EWS's
+// BackOffMilliseconds, or Graph's Retry-After.
+func throttleBackOff(err error) time.Duration {
+	var te *ewsclient.ThrottledError
+	if errors.As(err, &te) {
+		return te.BackOff
+	}
+	var ge *graph.Error
+	if errors.As(err, &ge) {
+		return ge.RetryAfter
+	}
+	return 0
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,21 +16,43 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailbridge/mailbridge/internal/entra"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
+	"github.com/mailbridge/mailbridge/internal/graph"
 	"github.com/mailbridge/mailbridge/internal/store"
 	"github.com/mailbridge/mailbridge/internal/syncer"
 )
 
-// countRequests counts EWS request attempts.
-type countRequests struct{ n atomic.Int64 }
+// countRequests counts EWS request attempts; countGraphRequests Graph's.
+type (
+	countRequests      struct{ n atomic.Int64 }
+	countGraphRequests struct{ n atomic.Int64 }
+)
 
-func (c *countRequests) Request(string, string, time.Duration) { c.n.Add(1) }
-func (c *countRequests) ThrottleWait(string, time.Duration)    {}
+func (c *countRequests) Request(string, string, time.Duration)   { c.n.Add(1) }
+func (c *countRequests) ThrottleWait(string, time.Duration)      {}
+func (c *countGraphRequests) Request(string, int, time.Duration) { c.n.Add(1) }
+func (c *countGraphRequests) ThrottleWait(string, time.Duration) {}
+
+// countTransport counts the HTTP requests sent through it (the token requests).
+type countTransport struct{ n atomic.Int64 }
+
+func (c *countTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// simProcInfo is what `mailbridge sim` prints once listening.
+type simProcInfo struct {
+	EWSURL       string `json:"ews_url"`
+	GraphURL     string `json:"graph_url"`
+	AuthorityURL string `json:"authority_url"`
+}
 
 // startSimProcess runs `mailbridge sim` in its own process (so that the CPU time this
-// process uses is mailbridge's alone) and returns its EWS URL and process id.
-func startSimProcess(b *testing.B, args ...string) (string, int) {
+// process uses is mailbridge's alone) and returns its URLs and process id.
+func startSimProcess(b *testing.B, args ...string) (simProcInfo, int) {
 	b.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -58,13 +81,11 @@ func startSimProcess(b *testing.B, args ...string) (string, int) {
 	if err != nil {
 		b.Fatalf("simulator: %v", err)
 	}
-	var info struct {
-		EWSURL string `json:"ews_url"`
-	}
+	var info simProcInfo
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
 		b.Fatal(err)
 	}
-	return info.EWSURL, cmd.Process.Pid
+	return info, cmd.Process.Pid
 }
 
 // procCPU returns the CPU time (user + system) a process has used, from /proc.
@@ -91,17 +112,42 @@ func cpuTime() time.Duration {
 
 // BenchmarkInitialSync20k is the initial sync of one 20,000-item mailbox (16,000 Inbox
 // messages of about 2 KB, sent items, events, contacts) from the simulator running in its
-// own process on loopback, into SQLite: items/s, EWS requests per item, and the CPU time
-// per item this process — mailbridge alone — spent.
+// own process on loopback, into SQLite, through EWS (svc-sync impersonating the user) and
+// through Microsoft Graph (the generated world's app): for each, items/s, requests per
+// item (Graph's token requests included), and the CPU time per item this process —
+// mailbridge alone — and the simulator spent. Both read the same mailbox of the same
+// simulator, with the engine's defaults (pages of 512 changes, GetItem batches of 128).
 func BenchmarkInitialSync20k(b *testing.B) {
-	url, simPID := startSimProcess(b, "--users", "1", "--items", "20000", "--seed", "1")
-	obs := &countRequests{}
-	client, err := ewsclient.New(url, ewsclient.NTLM("svc-sync@example.com", exchangesim.DefaultServicePassword), ewsclient.Options{Observer: obs})
-	if err != nil {
-		b.Fatal(err)
-	}
-	src := &syncer.EWSSource{Client: client}
-	var items, requests int64
+	info, simPID := startSimProcess(b, "--users", "1", "--items", "20000", "--seed", "1")
+	const mailbox = "user00001@example.com"
+	b.Run("ews", func(b *testing.B) {
+		obs := &countRequests{}
+		client, err := ewsclient.New(info.EWSURL, ewsclient.NTLM("svc-sync@example.com", exchangesim.DefaultServicePassword), ewsclient.Options{Observer: obs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchInitialSync(b, simPID, mailbox, &syncer.EWSSource{Client: client}, obs.n.Load)
+	})
+	b.Run("graph", func(b *testing.B) {
+		obs, tokens := &countGraphRequests{}, &countTransport{}
+		ts, err := entra.NewTokenSource(entra.Credentials{Tenant: exchangesim.GeneratedTenantID, ClientID: exchangesim.GeneratedAppClientID,
+			ClientSecret: exchangesim.GeneratedAppSecret}, entra.GraphScope, entra.Options{Authority: info.AuthorityURL, Transport: tokens})
+		if err != nil {
+			b.Fatal(err)
+		}
+		client, err := graph.New(ts, graph.Options{BaseURL: info.GraphURL, Observer: obs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer client.CloseIdleConnections()
+		benchInitialSync(b, simPID, mailbox, &syncer.GraphSource{Client: client}, func() int64 { return obs.n.Load() + tokens.n.Load() })
+	})
+}
+
+// benchInitialSync syncs mailbox from src into a new SQLite store b.N times; requests
+// counts the requests src has sent so far.
+func benchInitialSync(b *testing.B, simPID int, mailbox string, src syncer.Source, requests func() int64) {
+	var items, reqs int64
 	var cpu, simCPU, wall time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -110,7 +156,7 @@ func BenchmarkInitialSync20k(b *testing.B) {
 			b.Fatal(err)
 		}
 		o, _ := st.CreateOrganization(ctx, store.System, "Bench")
-		res, _ := st.AddUsers(ctx, store.System, o.ID, "manual", []store.NewUser{{Email: "user00001@example.com"}}, false)
+		res, _ := st.AddUsers(ctx, store.System, o.ID, "manual", []store.NewUser{{Email: mailbox}}, false)
 		st.ActivateMailboxes(ctx, store.System, o.ID)
 		l, err := st.AcquireLease(ctx, res.Added[0].ID, "bench", time.Hour)
 		if err != nil {
@@ -118,9 +164,9 @@ func BenchmarkInitialSync20k(b *testing.B) {
 		}
 		e := syncer.New(st, syncer.Options{LookBack: 400 * 24 * time.Hour})
 		runtime.GC()
-		r0, c0, s0, t0 := obs.n.Load(), cpuTime(), procCPU(simPID), time.Now()
+		r0, c0, s0, t0 := requests(), cpuTime(), procCPU(simPID), time.Now()
 		b.StartTimer()
-		stats, err := e.SyncMailbox(ctx, l, "user00001@example.com", src, syncer.AllFolders)
+		stats, err := e.SyncMailbox(ctx, l, mailbox, src, syncer.AllFolders)
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
@@ -128,7 +174,7 @@ func BenchmarkInitialSync20k(b *testing.B) {
 		wall += time.Since(t0)
 		cpu += cpuTime() - c0
 		simCPU += procCPU(simPID) - s0
-		requests += obs.n.Load() - r0
+		reqs += requests() - r0
 		items += int64(stats.Created)
 		if stats.Created < 19000 {
 			b.Fatalf("synced %d items, want about 20,000 (%+v)", stats.Created, stats)
@@ -136,7 +182,7 @@ func BenchmarkInitialSync20k(b *testing.B) {
 		st.Close()
 	}
 	b.ReportMetric(float64(items)/wall.Seconds(), "items/s")
-	b.ReportMetric(float64(requests)/float64(items), "requests/item")
+	b.ReportMetric(float64(reqs)/float64(items), "requests/item")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(items), "cpu-µs/item")
 	b.ReportMetric(float64(simCPU.Microseconds())/float64(items), "sim-cpu-µs/item")
 }

@@ -9,13 +9,16 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mailbridge/mailbridge/internal/entra"
 	"github.com/mailbridge/mailbridge/internal/ews"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/exchangesim"
 	"github.com/mailbridge/mailbridge/internal/exchangesim/simtest"
+	"github.com/mailbridge/mailbridge/internal/graph"
 	"github.com/mailbridge/mailbridge/internal/pgtest"
 	"github.com/mailbridge/mailbridge/internal/store"
 	"github.com/mailbridge/mailbridge/internal/syncer"
@@ -37,14 +40,27 @@ func (c *clock) Add(d time.Duration) {
 }
 
 // fixture is a simulator, a store with one organization whose users have mailboxes,
-// and an EWS source acting as svc-sync.
+// and a source reading them: EWS acting as svc-sync, or Graph as contoso's app.
 type fixture struct {
-	st    *store.Store
-	sim   *exchangesim.Simulator
-	src   *syncer.EWSSource
+	st     *store.Store
+	sim    *exchangesim.Simulator
+	srv    *exchangesim.Server
+	src    syncer.Source
+	source string // sourceEWS or sourceGraph
+	// waits counts the client's throttling waits (429 Retry-After, ErrorServerBusy).
+	waits atomic.Int64
 	clock *clock
 	org   int64
 	users map[string]int64
+}
+
+// itemID is the id the fixture's source gives a simulator item (EWS's id): Graph's
+// REST form for Graph.
+func (f *fixture) itemID(ewsID string) string {
+	if f.source == sourceGraph {
+		return exchangesim.GraphID(ewsID)
+	}
+	return ewsID
 }
 
 type dialect struct {
@@ -55,6 +71,26 @@ type dialect struct {
 var dialects = []dialect{
 	{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "mb.db") }},
 	{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+}
+
+// The sources the engine's tests run against.
+const (
+	sourceEWS   = "ews"
+	sourceGraph = "graph"
+)
+
+// forEachSource runs a test on SQLite and on PostgreSQL, reading through EWS and
+// through Graph.
+func forEachSource(t *testing.T, fn func(t *testing.T, d dialect, source string)) {
+	t.Helper()
+	for _, d := range dialects {
+		for _, source := range []string{sourceEWS, sourceGraph} {
+			t.Run(d.name+"/"+source, func(t *testing.T) {
+				t.Parallel()
+				fn(t, d, source)
+			})
+		}
+	}
 }
 
 // forEachDialect runs a test on SQLite and on PostgreSQL.
@@ -70,18 +106,18 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, d dialect)) {
 
 func newFixture(t *testing.T, d dialect, sc *exchangesim.Scenario, users ...string) *fixture {
 	t.Helper()
-	f := &fixture{clock: &clock{now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}, users: map[string]int64{}}
-	var srv *exchangesim.Server
-	f.sim, srv = simtest.Start(t, exchangesim.Options{Clock: f.clock.Now, Scenario: sc}, exchangesim.ListenConfig{})
-	svc := "svc-sync@contoso.com"
-	if sc != nil {
-		svc = "svc-sync@example.com"
-	}
-	client, err := ewsclient.New(srv.Info().EWSURL, ewsclient.NTLM(svc, exchangesim.DefaultServicePassword), ewsclient.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.src = &syncer.EWSSource{Client: client}
+	return newSourceFixture(t, d, sourceEWS, exchangesim.Options{Scenario: sc}, users...)
+}
+
+// newSourceFixture is newFixture reading through source, with the simulator's options
+// (its clock is the fixture's).
+func newSourceFixture(t *testing.T, d dialect, source string, simOpts exchangesim.Options, users ...string) *fixture {
+	t.Helper()
+	f := &fixture{clock: &clock{now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}, users: map[string]int64{}, source: source}
+	simOpts.Clock = f.clock.Now
+	f.sim, f.srv = simtest.Start(t, simOpts, exchangesim.ListenConfig{})
+	f.src = f.newSource(t, simOpts.Scenario != nil)
+	var err error
 	if f.st, err = store.Open(ctx, d.dsn(t), store.Options{Migrate: true, Now: f.clock.Now}); err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +142,58 @@ func newFixture(t *testing.T, d dialect, sc *exchangesim.Scenario, users ...stri
 		t.Fatal(err)
 	}
 	return f
+}
+
+// newSource returns the fixture's source: EWS as svc-sync, or Graph as the scenario's
+// app (contoso's, or a generated world's). Throttled requests are retried quickly and
+// often, and every throttling wait is counted; Graph's waits also move the shared clock
+// on by the Retry-After, so that the simulator's request window, which runs on it,
+// ends as the client expects.
+func (f *fixture) newSource(t *testing.T, generated bool) syncer.Source {
+	t.Helper()
+	if f.source == sourceGraph {
+		tenant, clientID, secret := exchangesim.ContosoTenantID, exchangesim.ContosoAppClientID, exchangesim.ContosoAppSecret
+		if generated {
+			tenant, clientID, secret = exchangesim.GeneratedTenantID, exchangesim.GeneratedAppClientID, exchangesim.GeneratedAppSecret
+		}
+		tokens, err := entra.NewTokenSource(entra.Credentials{Tenant: tenant, ClientID: clientID, ClientSecret: secret}, entra.GraphScope,
+			entra.Options{Authority: f.srv.AuthorityURL(), Now: f.clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, err := graph.New(tokens, graph.Options{BaseURL: f.srv.GraphURL(), Now: f.clock.Now, MaxRetries: 10,
+			Observer: graphWaits{f}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(client.CloseIdleConnections)
+		return &syncer.GraphSource{Client: client, Now: f.clock.Now}
+	}
+	svc := "svc-sync@contoso.com"
+	if generated {
+		svc = "svc-sync@example.com"
+	}
+	client, err := ewsclient.New(f.srv.Info().EWSURL, ewsclient.NTLM(svc, exchangesim.DefaultServicePassword),
+		ewsclient.Options{MaxRetries: 10, RetryBaseDelay: time.Millisecond, MaxRetryWait: 50 * time.Millisecond, Observer: ewsWaits{f}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &syncer.EWSSource{Client: client}
+}
+
+// ewsWaits and graphWaits count a client's throttling waits; graphWaits also moves
+// the fixture's clock on by each wait.
+type (
+	ewsWaits   struct{ f *fixture }
+	graphWaits struct{ f *fixture }
+)
+
+func (o ewsWaits) Request(string, string, time.Duration) {}
+func (o ewsWaits) ThrottleWait(string, time.Duration)    { o.f.waits.Add(1) }
+func (o graphWaits) Request(string, int, time.Duration)  {}
+func (o graphWaits) ThrottleWait(_ string, d time.Duration) {
+	o.f.waits.Add(1)
+	o.f.clock.Add(d)
 }
 
 func (f *fixture) lease(t *testing.T, user, owner string) store.Lease {
@@ -193,7 +281,7 @@ func (f *fixture) oracleOf(t *testing.T, user string, lookBack time.Duration, se
 					continue
 				}
 			}
-			out[it.ItemId.Id] = it.ItemId.ChangeKey
+			out[f.itemID(it.ItemId.Id)] = it.ItemId.ChangeKey
 		}
 	}
 	return out
@@ -259,8 +347,8 @@ func head(s []string) []string {
 
 func TestInitialSync(t *testing.T) {
 	t.Parallel()
-	forEachDialect(t, func(t *testing.T, d dialect) {
-		f := newFixture(t, d, nil, "alice@contoso.com", "carol@contoso.com")
+	forEachSource(t, func(t *testing.T, d dialect, source string) {
+		f := newSourceFixture(t, d, source, exchangesim.Options{}, "alice@contoso.com", "carol@contoso.com")
 		e := f.engine(syncer.Options{PageSize: 7}) // small pages: many commits
 		st := f.sync(t, e, "alice@contoso.com")
 		n := f.compare(t, "alice@contoso.com", 90*24*time.Hour)
@@ -310,8 +398,8 @@ func TestInitialSync(t *testing.T) {
 
 func TestIncrementalSync(t *testing.T) {
 	t.Parallel()
-	forEachDialect(t, func(t *testing.T, d dialect) {
-		f := newFixture(t, d, nil, "alice@contoso.com")
+	forEachSource(t, func(t *testing.T, d dialect, source string) {
+		f := newSourceFixture(t, d, source, exchangesim.Options{}, "alice@contoso.com")
 		e := f.engine(syncer.Options{})
 		f.sync(t, e, "alice@contoso.com")
 		mb, _ := f.sim.World().Mailbox(ctx, "alice@contoso.com")
@@ -343,15 +431,16 @@ func TestIncrementalSync(t *testing.T) {
 		for _, c := range changes {
 			ops[c.ItemID] = c.Op
 		}
-		if len(changes) != 4 || ops[newID.Id] != "upsert" || ops[upd.Id] != "upsert" || ops[read.Id] != "upsert" || ops[del.Id] != "delete" {
+		if len(changes) != 4 || ops[f.itemID(newID.Id)] != "upsert" || ops[f.itemID(upd.Id)] != "upsert" || ops[f.itemID(read.Id)] != "upsert" ||
+			ops[f.itemID(del.Id)] != "delete" {
 			t.Fatalf("feed after the changes: %+v", changes)
 		}
 		_, items := f.stored(t, "alice@contoso.com")
 		for _, it := range items {
-			if it.ItemID == upd.Id && it.Subject != "Changed subject" {
+			if it.ItemID == f.itemID(upd.Id) && it.Subject != "Changed subject" {
 				t.Fatalf("updated subject not stored: %q", it.Subject)
 			}
-			if it.ItemID == read.Id && it.IsRead == wasRead {
+			if it.ItemID == f.itemID(read.Id) && it.IsRead == wasRead {
 				t.Fatal("read flag not stored")
 			}
 		}
@@ -376,8 +465,8 @@ func lastSeq(t *testing.T, f *fixture) int64 {
 // with what is stored — changes made meanwhile applied, nothing duplicated.
 func TestInvalidSyncStateResync(t *testing.T) {
 	t.Parallel()
-	forEachDialect(t, func(t *testing.T, d dialect) {
-		f := newFixture(t, d, nil, "alice@contoso.com")
+	forEachSource(t, func(t *testing.T, d dialect, source string) {
+		f := newSourceFixture(t, d, source, exchangesim.Options{}, "alice@contoso.com")
 		e := f.engine(syncer.Options{PageSize: 10})
 		first := f.sync(t, e, "alice@contoso.com")
 		mb, _ := f.sim.World().Mailbox(ctx, "alice@contoso.com")
@@ -394,6 +483,38 @@ func TestInvalidSyncStateResync(t *testing.T) {
 		st := f.sync(t, e, "alice@contoso.com")
 		if st.Resyncs == 0 || st.Deleted != 1 || st.Updated != 1 || st.Created != 0 {
 			t.Fatalf("resync stats %+v (first sync %+v)", st, first)
+		}
+		f.compare(t, "alice@contoso.com", 90*24*time.Hour)
+	})
+}
+
+// A throttled server: EWS answering ErrorServerBusy to a third of the requests that
+// read items, Graph answering 429 with Retry-After once the app's budget of three
+// requests a second is spent. The sync waits, retries and ends equal to the mailbox:
+// nothing lost, nothing duplicated.
+func TestThrottledSync(t *testing.T) {
+	t.Parallel()
+	forEachSource(t, func(t *testing.T, d dialect, source string) {
+		opts := exchangesim.Options{Faults: exchangesim.Faults{ErrorRate: map[string]float64{"SyncFolderItems": 0.3, "GetItem": 0.3},
+			ErrorCode: "ErrorServerBusy", BackOffMS: 1}}
+		if source == sourceGraph {
+			opts = exchangesim.Options{Microsoft365: exchangesim.Microsoft365Options{
+				GraphThrottle: exchangesim.GraphThrottlePolicy{Requests: 3, WindowSeconds: 1}}}
+		}
+		f := newSourceFixture(t, d, source, opts, "alice@contoso.com")
+		e := f.engine(syncer.Options{PageSize: 20})
+		st := f.sync(t, e, "alice@contoso.com")
+		n := f.compare(t, "alice@contoso.com", 90*24*time.Hour)
+		if st.Created != n || f.waits.Load() == 0 {
+			t.Fatalf("stats %+v for %d items after %d throttling waits (want some)", st, n, f.waits.Load())
+		}
+		// An incremental round through the same throttle.
+		mb, _ := f.sim.World().Mailbox(ctx, "alice@contoso.com")
+		if _, err := mb.CreateItem(exchangesim.FolderByName("inbox"), ews.Item{XMLName: xmlName("t:Message"), Subject: "Through the throttle"}); err != nil {
+			t.Fatal(err)
+		}
+		if st := f.sync(t, e, "alice@contoso.com"); st.Created != 1 {
+			t.Fatalf("incremental stats %+v, want 1 created", st)
 		}
 		f.compare(t, "alice@contoso.com", 90*24*time.Hour)
 	})

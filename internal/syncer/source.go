@@ -82,6 +82,9 @@ var (
 	ErrAuth = errors.New("credentials refused")
 	// ErrMailboxUnavailable: the mailbox does not exist or may not be impersonated.
 	ErrMailboxUnavailable = errors.New("mailbox unavailable")
+	// ErrNoMailbox is the ErrMailboxUnavailable of a user without a mailbox (or no
+	// such user), as opposed to one the service account or app may not read.
+	ErrNoMailbox = fmt.Errorf("%w: no mailbox", ErrMailboxUnavailable)
 )
 
 // EWSSource is a Source over EWS with impersonation.
@@ -102,8 +105,9 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", ErrAuth, err)
 	case ews.Code(err) == ews.ErrorInvalidSyncStateData:
 		return fmt.Errorf("%w: %w", ErrInvalidSyncState, err)
-	case ews.Code(err) == ews.ErrorNonExistentMailbox, ews.Code(err) == ews.ErrorImpersonateUserDenied,
-		ews.Code(err) == ews.ErrorMailboxMoveInProgress:
+	case ews.Code(err) == ews.ErrorNonExistentMailbox:
+		return fmt.Errorf("%w: %w", ErrNoMailbox, err)
+	case ews.Code(err) == ews.ErrorImpersonateUserDenied, ews.Code(err) == ews.ErrorMailboxMoveInProgress:
 		return fmt.Errorf("%w: %w", ErrMailboxUnavailable, err)
 	}
 	return err

@@ -2,7 +2,10 @@
 // `mailbridge worker` with SIGKILL at each named failpoint of a sync, again and again
 // while one large mailbox is synced for the first time and changed in between, then
 // lets a worker finish and compares the store with the simulator item by item: nothing
-// lost, nothing duplicated, nothing stale, and a change feed that agrees.
+// lost, nothing duplicated, nothing stale, and a change feed that agrees. It does so for
+// each source: EWS with impersonation, and Microsoft Graph with the generated world's
+// app (the workers reach the simulator's Entra ID and Graph with --entra-authority and
+// --graph-url).
 //
 // The simulator runs in its own process (`mailbridge sim`), so it outlives the workers;
 // the store (SQLite, and PostgreSQL when MAILBRIDGE_TEST_POSTGRES_URL is set) is set up
@@ -25,6 +28,7 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/app"
 	"github.com/mailbridge/mailbridge/internal/control"
+	"github.com/mailbridge/mailbridge/internal/exchangesim"
 	"github.com/mailbridge/mailbridge/internal/pgtest"
 	"github.com/mailbridge/mailbridge/internal/store"
 )
@@ -52,6 +56,13 @@ const (
 // failpoints are the worker's named points, in the order the rounds cycle through them.
 var failpoints = []string{"mid-fetch", "before-commit", "inside-tx", "after-commit"}
 
+// The sources a worker reads the mailbox through: EWS with impersonation (svc-sync),
+// or Microsoft Graph as the generated world's app (Microsoft 365 app-only access).
+const (
+	sourceEWS   = "ews"
+	sourceGraph = "graph"
+)
+
 func TestCrashSafety(t *testing.T) {
 	bin := buildMailbridge(t)
 	for _, d := range []struct {
@@ -61,15 +72,18 @@ func TestCrashSafety(t *testing.T) {
 		{"sqlite", func(t *testing.T) string { return "sqlite:" + t.TempDir() + "/mailbridge.db" }},
 		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
 	} {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			runCrashes(t, bin, d.dsn(t))
-		})
+		for _, source := range []string{sourceEWS, sourceGraph} {
+			t.Run(d.name+"/"+source, func(t *testing.T) {
+				t.Parallel()
+				runCrashes(t, bin, d.dsn(t), source)
+			})
+		}
 	}
 }
 
 // harness is one run: the simulator, the store and the organization synced.
 type harness struct {
+	source string
 	app    *app.App
 	st     *store.Store
 	org    int64
@@ -77,11 +91,11 @@ type harness struct {
 	mb     *mailbox
 }
 
-func runCrashes(t *testing.T, bin, dsn string) {
+func runCrashes(t *testing.T, bin, dsn, source string) {
 	ctx := t.Context()
 	began := time.Now()
 	info := startSim(t, bin, simItems)
-	h := setup(ctx, t, dsn, info)
+	h := setup(ctx, t, dsn, info, source)
 	_, kinds := h.mb.items(ctx, t)
 	h.mb.track(kinds)
 
@@ -95,7 +109,7 @@ func runCrashes(t *testing.T, bin, dsn string) {
 		target := (round + 1) * len(h.mb.live) * 9 / (10 * rounds)
 		nth := max(1, (target-int(done))/pageSize+(round*7)%5-2)
 		started := time.Now()
-		w := startWorker(t, bin, dsn, fmt.Sprintf("%s:%d", fp, nth))
+		w := startWorker(t, bin, dsn, info, fmt.Sprintf("%s:%d", fp, nth))
 		h.waitHit(ctx, t, w, fp, started)
 		w.kill(t)
 		kills[fp]++
@@ -109,7 +123,7 @@ func runCrashes(t *testing.T, bin, dsn string) {
 	// A worker without failpoints finishes the sync: every change was made before it
 	// started, so a success recorded after its start covers them all.
 	start := time.Now()
-	w := startWorker(t, bin, dsn, "")
+	w := startWorker(t, bin, dsn, info, "")
 	h.waitSynced(ctx, t, w, start)
 	w.stop(t)
 
@@ -135,17 +149,17 @@ func runCrashes(t *testing.T, bin, dsn string) {
 }
 
 // setup creates the store with an organization, its user and the Email Configuration
-// (which activates sync and enqueues the mailbox's job), in-process through the
-// control service as an admin would, with the master key the workers are given.
-func setup(ctx context.Context, t *testing.T, dsn string, info simInfo) *harness {
+// for source (which activates sync and enqueues the mailbox's job), in-process through
+// the control service as an admin would, with the master key the workers are given.
+func setup(ctx context.Context, t *testing.T, dsn string, info simInfo, source string) *harness {
 	t.Helper()
 	a, err := app.New(ctx, app.Config{Database: dsn, DataDir: t.TempDir(), MasterKey: masterKey, Migrate: true,
-		AllowPrivateEndpoints: true}, nil)
+		AllowPrivateEndpoints: true, EntraAuthority: info.AuthorityURL, GraphURL: info.GraphURL}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	h := &harness{app: a, st: a.Store(), mb: newMailbox(t, info, user)}
+	h := &harness{source: source, app: a, st: a.Store(), mb: newMailbox(t, info, user)}
 	svc := a.Service()
 	p := control.Principal{Kind: control.Operator, Label: "crash-harness"}
 	org, err := svc.CreateOrganization(ctx, p, "Crash")
@@ -157,8 +171,12 @@ func setup(ctx context.Context, t *testing.T, dsn string, info simInfo) *harness
 		t.Fatal(err)
 	}
 	h.org, h.userID = org.ID, u.ID
-	if _, err := svc.SaveEmailConfig(ctx, p, org.ID, control.EmailConfigInput{AccountLogon: svcAccount, Password: svcPassword,
-		EWSURL: info.EWSURL, AuthMethod: "basic"}); err != nil {
+	cfg := control.EmailConfigInput{AccountLogon: svcAccount, Password: svcPassword, EWSURL: info.EWSURL, AuthMethod: "basic"}
+	if source == sourceGraph {
+		cfg = control.EmailConfigInput{AccessType: control.AccessMicrosoft365App, Tenant: exchangesim.GeneratedTenantID,
+			ClientID: exchangesim.GeneratedAppClientID, Password: exchangesim.GeneratedAppSecret}
+	}
+	if _, err := svc.SaveEmailConfig(ctx, p, org.ID, cfg); err != nil {
 		t.Fatalf("save the email configuration: %v", err)
 	}
 	if mb := h.mailboxRecord(ctx, t); mb.State != "active" {
@@ -273,6 +291,13 @@ func (h *harness) compare(ctx context.Context, t *testing.T, want map[string]str
 			dup = append(dup, it.ItemID)
 		}
 		got[it.ItemID] = it.ChangeKey
+	}
+	if h.source == sourceGraph {
+		graphIDs := make(map[string]string, len(want))
+		for id, ck := range want {
+			graphIDs[exchangesim.GraphID(id)] = ck
+		}
+		want = graphIDs
 	}
 	for id, ck := range want {
 		switch g, ok := got[id]; {

@@ -48,8 +48,10 @@ func childEnv(extra ...string) []string {
 
 // simInfo is the JSON line `mailbridge sim` prints once listening.
 type simInfo struct {
-	EWSURL   string `json:"ews_url"`
-	AdminURL string `json:"admin_url"`
+	EWSURL       string `json:"ews_url"`
+	AdminURL     string `json:"admin_url"`
+	GraphURL     string `json:"graph_url"`
+	AuthorityURL string `json:"authority_url"`
 }
 
 // startSim runs `mailbridge sim` with one generated user of items items, in its own
@@ -113,15 +115,16 @@ type worker struct {
 	err    error         // Wait's result, once exited is closed
 }
 
-// startWorker runs `mailbridge worker` on dsn, with failpoint ("NAME:N") armed unless
-// it is empty. A failpoint reports on an inherited pipe (fd 3, named to the worker as
+// startWorker runs `mailbridge worker` on dsn, reaching the simulator's Microsoft 365
+// side at info's URLs, with failpoint ("NAME:N") armed unless it is empty. A failpoint reports on an inherited pipe (fd 3, named to the worker as
 // /dev/fd/3), read line by line into w.hits.
-func startWorker(t *testing.T, bin, dsn, failpoint string) *worker {
+func startWorker(t *testing.T, bin, dsn string, info simInfo, failpoint string) *worker {
 	t.Helper()
 	w := &worker{stderr: &lockedBuffer{}, hits: make(chan string, 4), exited: make(chan struct{})}
 	w.cmd = exec.Command(bin, "worker", "--database", dsn, "--workers", "1", "--poll-interval", "1h",
 		"--look-back-days", "400", "--page-size", fmt.Sprint(pageSize), "--fetch-batch", fmt.Sprint(fetchBatch),
-		"--node-id", nodeID, "--lease-ttl", "1500ms", "--allow-private-endpoints", "--log-level", "warn")
+		"--node-id", nodeID, "--lease-ttl", "1500ms", "--allow-private-endpoints", "--log-level", "warn",
+		"--entra-authority", info.AuthorityURL, "--graph-url", info.GraphURL)
 	env := []string{"MAILBRIDGE_MASTER_KEY=" + masterKey}
 	var pr, pw *os.File
 	if failpoint != "" {
