@@ -23,6 +23,9 @@ var (
 	// ErrConsentMissing: no administrator has granted the app its permissions in this
 	// tenant (AADSTS65001, AADSTS650056, AADSTS650057, AADSTS500011).
 	ErrConsentMissing = errors.New("admin consent missing")
+	// ErrCertificateRefused: the certificate that signed the client assertion is not one
+	// of the app's, or has expired (AADSTS700027).
+	ErrCertificateRefused = errors.New("certificate refused")
 )
 
 // ErrResponseTooLarge is returned (wrapped) when an answer exceeds
@@ -140,6 +143,11 @@ func (e *TokenError) explain(tenant, clientID, authority string) {
 		e.kind = ErrSecretExpired
 		e.Message = "The client secret has expired."
 		e.Fix = "Create a new client secret under Certificates & secrets of the app registration and enter its value here."
+	case 700027:
+		e.kind = ErrCertificateRefused
+		e.Message = "Microsoft Entra ID refused the certificate: it is not one of this application's certificates, or it has expired."
+		e.Fix = "Upload the certificate's public part (.cer or .pem, without the key) under Certificates & secrets → Certificates of the app " +
+			"registration, or enter a certificate that is registered there and not expired."
 	case 65001, 650056, 650057, 500011:
 		e.kind = ErrConsentMissing
 		e.Message = "No administrator of the tenant has granted this application its permissions."

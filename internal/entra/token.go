@@ -22,6 +22,9 @@ type Credentials struct {
 	// ClientSecret is the value of one of the app's client secrets. It is sent to the
 	// token endpoint only, and removed from every error.
 	ClientSecret string
+	// Certificate, if set, replaces the secret: the app proves itself with a client
+	// assertion signed by the certificate's key.
+	Certificate *Certificate
 }
 
 // TokenSource hands out app-only access tokens for one app, tenant and scope, cached
@@ -51,8 +54,8 @@ func NewTokenSource(creds Credentials, scope string, opts Options) (*TokenSource
 		return nil, fmt.Errorf("entra: tenant %q is neither a tenant ID nor a domain name", creds.Tenant)
 	case strings.TrimSpace(creds.ClientID) == "":
 		return nil, errors.New("entra: no client ID")
-	case creds.ClientSecret == "":
-		return nil, errors.New("entra: no client secret")
+	case creds.ClientSecret == "" && creds.Certificate == nil:
+		return nil, errors.New("entra: no client secret or certificate")
 	case scope == "":
 		return nil, errors.New("entra: no scope")
 	}
@@ -84,7 +87,18 @@ func (ts *TokenSource) Token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	start := ts.opts.Now()
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, ts.opts.httpClient())
-	tok, err := ts.conf.Token(ctx)
+	conf := ts.conf
+	if c := ts.creds.Certificate; c != nil {
+		// A fresh assertion per request: it is short-lived, and its jti unique.
+		a, err := c.assertion(ts.creds.ClientID, ts.conf.TokenURL, start)
+		if err != nil {
+			return nil, err
+		}
+		cc := *ts.conf
+		cc.EndpointParams = url.Values{"client_assertion_type": {ClientAssertionType}, "client_assertion": {a}}
+		conf = &cc
+	}
+	tok, err := conf.Token(ctx)
 	if err != nil {
 		return nil, ts.wrap(err)
 	}

@@ -20,6 +20,7 @@ func (s *Simulator) adminEntraRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT "+p+"/apps/{id}/scope", s.adminSetAppScope)
 	mux.HandleFunc("PUT "+p+"/apps/{id}/permissions", s.adminSetAppPermissions)
 	mux.HandleFunc("POST "+p+"/apps/{id}/secrets", s.adminAddAppSecret)
+	mux.HandleFunc("POST "+p+"/apps/{id}/certificates", s.adminAddAppCertificate)
 	mux.HandleFunc("GET "+p+"/graph/throttle", s.adminGraphThrottle)
 	mux.HandleFunc("PUT "+p+"/graph/throttle", s.adminSetGraphThrottle)
 }

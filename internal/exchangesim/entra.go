@@ -84,6 +84,8 @@ type AppSpec struct {
 	DisplayName string `json:"displayName,omitempty"`
 	// Secrets are the app's client secrets.
 	Secrets []SecretSpec `json:"secrets,omitempty"`
+	// Certificates are the public parts (PEM) of the app's certificates.
+	Certificates []string `json:"certificates,omitempty"`
 	// Permissions are the application permissions the app requests (see Perm*).
 	Permissions []string `json:"permissions,omitempty"`
 	// AdminConsent says whether an administrator has granted them.
@@ -111,12 +113,13 @@ type Tenant struct {
 // App is an app registration as the admin API shows it: secrets appear by their hint
 // (the first three characters, as the Entra admin center shows them) and expiry only.
 type App struct {
-	ClientID     string       `json:"client_id"`
-	DisplayName  string       `json:"display_name"`
-	Permissions  []string     `json:"permissions"`
-	AdminConsent bool         `json:"admin_consent"`
-	Scope        string       `json:"scope,omitempty"`
-	Secrets      []SecretInfo `json:"secrets"`
+	ClientID     string            `json:"client_id"`
+	DisplayName  string            `json:"display_name"`
+	Permissions  []string          `json:"permissions"`
+	AdminConsent bool              `json:"admin_consent"`
+	Scope        string            `json:"scope,omitempty"`
+	Secrets      []SecretInfo      `json:"secrets"`
+	Certificates []CertificateInfo `json:"certificates"`
 }
 
 // SecretInfo describes a client secret without revealing it.
@@ -138,6 +141,7 @@ type entra struct {
 type app struct {
 	clientID, name string
 	secrets        []secret
+	certs          []appCert
 	perms          []string
 	consent        bool
 	scope          string
@@ -235,6 +239,13 @@ func (w *World) newApp(as AppSpec) (*app, error) {
 		}
 		a.secrets = append(a.secrets, s)
 	}
+	for _, cp := range as.Certificates {
+		c, err := parseAppCert([]byte(cp))
+		if err != nil {
+			return nil, fmt.Errorf("exchangesim: app %s: %w", a.clientID, err)
+		}
+		a.certs = append(a.certs, c)
+	}
 	return a, nil
 }
 
@@ -254,6 +265,10 @@ func (a *app) info() App {
 		AdminConsent: a.consent, Scope: a.scope, Secrets: []SecretInfo{}}
 	for _, s := range a.secrets {
 		out.Secrets = append(out.Secrets, SecretInfo{Hint: s.hint, Expires: s.expires})
+	}
+	out.Certificates = []CertificateInfo{}
+	for _, c := range a.certs {
+		out.Certificates = append(out.Certificates, CertificateInfo{Thumbprint: fmt.Sprintf("%X", c.thumbprint[:]), Expires: c.notAfter})
 	}
 	return out
 }
@@ -425,6 +440,10 @@ const (
 	credBadSecret
 	credExpiredSecret
 	credNoConsent
+	credBadAssertion       // a client assertion that cannot be read or is not for here
+	credAssertionExpired   // outside its nbf/exp
+	credBadCertificate     // signed by no certificate of the app
+	credExpiredCertificate // signed by an expired certificate of the app
 )
 
 // checkClient verifies an app's client secret at now and returns the app as it is.

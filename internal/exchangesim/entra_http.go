@@ -222,8 +222,38 @@ func (s *Simulator) serveToken(w http.ResponseWriter, r *http.Request, tenantNam
 		return
 	}
 	now := s.world.Now()
-	a, res := s.world.checkClient(clientID, secretValue, now)
+	var (
+		a      App
+		res    credentialError
+		detail string
+	)
+	if assertion := form.Get("client_assertion"); assertion != "" && secretValue == "" {
+		if at := form.Get("client_assertion_type"); at != clientAssertionType {
+			s.writeEntraError(w, entraError{status: http.StatusBadRequest, err: "invalid_request", code: 50027,
+				msg: "Invalid client_assertion_type '" + at + "': it must be " + clientAssertionType + "."})
+			return
+		}
+		a, res, detail = s.world.checkAssertion(clientID, assertion, t, now)
+	} else {
+		a, res = s.world.checkClient(clientID, secretValue, now)
+	}
 	switch res {
+	case credBadAssertion:
+		s.writeEntraError(w, entraError{status: http.StatusUnauthorized, err: "invalid_client", code: 50027,
+			msg: "Invalid JWT token. " + detail})
+		return
+	case credAssertionExpired:
+		s.writeEntraError(w, entraError{status: http.StatusUnauthorized, err: "invalid_client", code: 700024,
+			msg: "Client assertion is not within its valid time range."})
+		return
+	case credBadCertificate:
+		s.writeEntraError(w, entraError{status: http.StatusUnauthorized, err: "invalid_client", code: 700027,
+			msg: fmt.Sprintf("Client assertion failed signature validation: no certificate of app '%s' matches the key identifier of the assertion.", a.ClientID)})
+		return
+	case credExpiredCertificate:
+		s.writeEntraError(w, entraError{status: http.StatusUnauthorized, err: "invalid_client", code: 700027,
+			msg: fmt.Sprintf("Client assertion failed signature validation: the certificate of app '%s' used to sign it has expired.", a.ClientID)})
+		return
 	case credUnknownApp:
 		s.writeEntraError(w, entraError{status: http.StatusBadRequest, err: "unauthorized_client", code: 700016,
 			msg: fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, t.DisplayName)})
