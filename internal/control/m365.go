@@ -251,3 +251,13 @@ func explainSyncCode(code string, app bool) (message, fix string) {
 	}
 	return ExplainSyncCode(code)
 }
+
+// What Microsoft 365 app-only access does not offer yet: rooms and distribution groups
+// are read through EWS only. An organization with app access gets these words, as an
+// *InputError on "access_type" (rooms) or "group" (a group import).
+const (
+	errRoomsWithApp = "Rooms and room lists are read through EWS with a service account; with Microsoft 365 (app-only) access " +
+		"mailbridge does not list them yet."
+	errGroupWithApp = "Distribution groups are expanded through EWS with a service account; with Microsoft 365 (app-only) access, " +
+		"import the group's members as a list instead (Get-DistributionGroupMember <group> | Select PrimarySmtpAddress | Export-Csv members.csv)."
+)

@@ -60,6 +60,9 @@ func (s *Service) roomsClient(ctx context.Context, p Principal, orgID int64) (*e
 	if err != nil {
 		return nil, rc, err
 	}
+	if rc.accessType == AccessMicrosoft365App {
+		return nil, rc, inputErr("access_type", errRoomsWithApp)
+	}
 	c, err := s.ewsClient(rc)
 	return c, rc, err
 }

@@ -111,6 +111,9 @@ func (s *Service) ImportGroup(ctx context.Context, p Principal, orgID int64, gro
 	if err != nil {
 		return ImportResult{}, err
 	}
+	if cfg.accessType == AccessMicrosoft365App {
+		return ImportResult{}, inputErr("group", errGroupWithApp)
+	}
 	client, err := s.ewsClient(cfg)
 	if err != nil {
 		return ImportResult{}, err

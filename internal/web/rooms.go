@@ -178,6 +178,9 @@ func roomsTrouble(c *call, err error) (*roomsProblem, error) {
 	case errors.As(err, &ie) && ie.Fields["email_config"] != "":
 		return &roomsProblem{Title: "No Email Configuration yet", Message: ie.Fields["email_config"],
 			Link: orgPath(c, "/email"), LinkTo: "Open the Email Configuration"}, nil
+	case errors.As(err, &ie) && ie.Fields["access_type"] != "":
+		return &roomsProblem{Title: "Rooms need Exchange Impersonation for now", Message: ie.Fields["access_type"],
+			Link: orgPath(c, "/email"), LinkTo: "Open the Email Configuration"}, nil
 	case errors.As(err, &ie) && ie.Fields["list"] != "":
 		return &roomsProblem{Title: "No such room list", Message: ie.Fields["list"], Link: orgPath(c, "/rooms"), LinkTo: "Show the first room list"}, nil
 	}
