@@ -2,8 +2,8 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -17,7 +17,9 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverclient"
 	"github.com/mailbridge/mailbridge/internal/checker"
+	"github.com/mailbridge/mailbridge/internal/entra"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/graph"
 	"github.com/mailbridge/mailbridge/internal/hostoverride"
 )
 
@@ -37,6 +39,13 @@ type checkFlags struct {
 	resolve      []string
 	single       string
 	jsonOut      bool
+	// Microsoft 365 (app-only) access.
+	accessType     string
+	tenant         string
+	clientID       string
+	secretEnv      string
+	entraAuthority string
+	graphURL       string
 }
 
 func (f *checkFlags) register(fs *flag.FlagSet) {
@@ -60,26 +69,60 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&f.single, "single", "", "check this one mailbox step by step, stopping at the first failure")
 	fs.BoolVar(&f.jsonOut, "json", false, "write JSON Lines: one object per result, then a summary object")
+	fs.StringVar(&f.accessType, "access-type", accessEWS, "how mailbridge reaches the mailboxes: "+accessEWS+" (EWS, Exchange on premises) or "+accessApp+" (an app registration, Microsoft Graph)")
+	fs.StringVar(&f.tenant, "tenant", "", accessApp+": the tenant, one of its domains (contoso.com) or its ID (required)")
+	fs.StringVar(&f.clientID, "client-id", "", accessApp+": the app registration's Application (client) ID (required)")
+	fs.StringVar(&f.secretEnv, "client-secret-env", defaultSecretEnv, accessApp+": the environment variable holding the app's client secret")
+	fs.StringVar(&f.entraAuthority, "entra-authority", entra.DefaultAuthority, accessApp+": Microsoft Entra ID's authority (a national cloud's, or a simulator's)")
+	fs.StringVar(&f.graphURL, "graph-url", graph.DefaultBaseURL, accessApp+": Microsoft Graph's base URL")
 }
 
-// runCheck runs `mailbridge check`: the "Check Users Exchange Impersonated Access" button
-// from the command line. Exit status: 0 nothing failed (warnings allowed), 1 a user
-// failed, 2 a usage error or a failing service account.
+// The access types of `mailbridge check` (control's names for them).
+const (
+	accessEWS = "exchange_impersonation"
+	accessApp = "microsoft365_app"
+)
+
+// defaultSecretEnv is the environment variable the app's client secret is read from.
+const defaultSecretEnv = "MAILBRIDGE_CLIENT_SECRET"
+
+// ewsOnlyFlags and appOnlyFlags belong to one access type: given with the other, they
+// are a usage error rather than silently ignored.
+var (
+	ewsOnlyFlags = []string{"ews-url", "autodiscover", "service-user", "password-stdin", "password-env", "auth", "single", "insecure-skip-verify"}
+	appOnlyFlags = []string{"tenant", "client-id", "client-secret-env", "entra-authority", "graph-url"}
+)
+
+// runCheck runs `mailbridge check`: the "Check Users Exchange Impersonated Access" (or
+// "Check Users Microsoft 365 Access") button from the command line. Exit status: 0
+// nothing failed (warnings allowed), 1 a user failed, 2 a usage error or a failing
+// service account (or app).
 func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: mailbridge check [flags]
+		fmt.Fprint(stderr, `Usage: mailbridge check [flags] [USERS-FILE...]
 
-Checks that the service account can reach every user's mailbox through EWS
-impersonation: first the account itself (endpoint, TLS, credentials, server version,
-its own mailbox), then each user (mailbox, impersonation, Inbox/Calendar/Contacts,
-sync), and says for each problem what is wrong and how to fix it. --single checks one
-mailbox step by step instead. The password is never a flag: use --password-stdin or
---password-env.
+Checks that mailbridge can reach every user's mailbox, and says for each problem what
+is wrong and how to fix it.
+
+With --access-type exchange_impersonation (the default), through EWS impersonation:
+first the service account itself (endpoint, TLS, credentials, server version, its own
+mailbox), then each user (mailbox, impersonation, Inbox/Calendar/Contacts, sync).
+--single checks one mailbox step by step instead. The password is never a flag: use
+--password-stdin or --password-env.
+
+With --access-type microsoft365_app, through an app registration and Microsoft Graph:
+first the app (a token from Microsoft Entra ID, its application permissions), then
+each user (mailbox, the app's RBAC scope, Inbox/Calendar/Contacts). Give --tenant and
+--client-id; the client secret is read from $MAILBRIDGE_CLIENT_SECRET (or the variable
+--client-secret-env names), never from a flag.
+
+Users are given with --user, --users FILE, or as USERS-FILE arguments: one address a
+line, or CSV with an address column.
 
 Exit status: 0 nothing failed (warnings allowed), 1 a user failed, 2 usage error or the
-service account failed.
+service account (or the app) failed.
 
 Flags:
 `)
@@ -97,34 +140,37 @@ Flags:
 		fmt.Fprintf(stderr, "mailbridge check: "+format+"\nRun \"mailbridge check -h\" for usage.\n", a...)
 		return 2
 	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected arguments %q (users are given with --user or --users)", fs.Args())
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	var foreign []string
+	switch f.accessType {
+	case accessEWS:
+		foreign = appOnlyFlags
+	case accessApp:
+		foreign = ewsOnlyFlags
+	default:
+		return usageErr("--access-type: want %s or %s, not %q", accessEWS, accessApp, f.accessType)
 	}
-	switch {
-	case f.serviceUser == "":
-		return usageErr("--service-user is required")
-	case f.ewsURL == "" && f.autodiscover == "":
-		return usageErr("give the EWS URL with --ews-url, or --autodiscover EMAIL to find it")
-	case f.ewsURL != "" && f.autodiscover != "":
-		return usageErr("--ews-url and --autodiscover are exclusive")
-	case f.concurrency < 1:
+	for _, name := range foreign {
+		if set[name] {
+			return usageErr("--%s does not apply to --access-type %s", name, f.accessType)
+		}
+	}
+	if f.concurrency < 1 {
 		return usageErr("--concurrency must be at least 1")
-	case f.single != "" && (len(f.users) > 0 || f.usersFile != ""):
-		return usageErr("--single checks one mailbox: it excludes --user and --users")
 	}
-	auth := checker.AuthMethod(strings.ToLower(f.auth))
-	if auth != checker.AuthNTLM && auth != checker.AuthBasic {
-		return usageErr("--auth: want ntlm or basic, not %q", f.auth)
-	}
-	password, err := checkPassword(f.pwStdin, f.pwEnv, stdin)
-	if err != nil {
-		return usageErr("%v", err)
+	if f.single != "" && (len(f.users) > 0 || f.usersFile != "" || fs.NArg() > 0) {
+		return usageErr("--single checks one mailbox: it excludes --user, --users and users files")
 	}
 	users := slices.Clone(f.users)
+	files := fs.Args()
 	if f.usersFile != "" {
-		fromFile, problems, err := readUsersFile(f.usersFile)
+		files = append([]string{f.usersFile}, files...)
+	}
+	for _, name := range files {
+		fromFile, problems, err := readUsersFile(name)
 		if err != nil {
-			return usageErr("--users: %v", err)
+			return usageErr("users file: %v", err)
 		}
 		for _, p := range problems {
 			fmt.Fprintln(stderr, "mailbridge check: warning:", p)
@@ -134,6 +180,26 @@ Flags:
 	overrides, err := hostoverride.Parse(f.resolve)
 	if err != nil {
 		return usageErr("--resolve: %v", err)
+	}
+	if f.accessType == accessApp {
+		return runCheckApp(ctx, f, users, overrides, stdout, stderr, usageErr)
+	}
+
+	switch {
+	case f.serviceUser == "":
+		return usageErr("--service-user is required")
+	case f.ewsURL == "" && f.autodiscover == "":
+		return usageErr("give the EWS URL with --ews-url, or --autodiscover EMAIL to find it")
+	case f.ewsURL != "" && f.autodiscover != "":
+		return usageErr("--ews-url and --autodiscover are exclusive")
+	}
+	auth := checker.AuthMethod(strings.ToLower(f.auth))
+	if auth != checker.AuthNTLM && auth != checker.AuthBasic {
+		return usageErr("--auth: want ntlm or basic, not %q", f.auth)
+	}
+	password, err := checkPassword(f.pwStdin, f.pwEnv, stdin)
+	if err != nil {
+		return usageErr("%v", err)
 	}
 	cfg := checker.Config{
 		EWSURL: f.ewsURL, ServiceAccount: f.serviceUser, Password: password, Auth: auth,
@@ -153,23 +219,45 @@ Flags:
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	target := checkTarget{
+		head:     fmt.Sprintf("Service account %s at %s (%s)", cfg.ServiceAccount, cfg.EWSURL, strings.ToUpper(string(cfg.Auth))),
+		account:  "service account",
+		requests: "EWS",
+	}
+	if f.single != "" {
+		target.head = fmt.Sprintf("Step-by-step check of %s as %s at %s (%s)", f.single, cfg.ServiceAccount, cfg.EWSURL, strings.ToUpper(string(cfg.Auth)))
+		return reportCheck(ctx, f, target, 0, func(ctx context.Context, emit func(checker.Result)) (checker.Summary, error) {
+			return c.CheckMailbox(ctx, f.single, emit)
+		}, stdout, stderr)
+	}
+	if len(users) == 0 {
+		fmt.Fprintln(stderr, "mailbridge check: no users given (--user, --users): checking the service account only")
+	}
+	return reportCheck(ctx, f, target, len(checker.UniqueUsers(users)), func(ctx context.Context, emit func(checker.Result)) (checker.Summary, error) {
+		return c.Check(ctx, users, emit)
+	}, stdout, stderr)
+}
 
+// checkTarget describes what a check ran against, for its output.
+type checkTarget struct {
+	head     string // the output's first line
+	account  string // what the account-level results are of: "service account", "app"
+	requests string // the protocol of the requests counted: "EWS", "Graph"
+}
+
+// reportCheck runs a check, showing its results as they come (a progress line on a
+// terminal) and at the end, and returns the exit status. total is the number of users
+// (0 for none, or for --single).
+func reportCheck(ctx context.Context, f checkFlags, target checkTarget, total int,
+	run func(context.Context, func(checker.Result)) (checker.Summary, error), stdout, stderr io.Writer) int {
 	// A live progress line, on a terminal only, and not over JSON Lines written to the
 	// same terminal.
 	var prog *progress
-	if total := len(checker.UniqueUsers(users)); f.single == "" && total > 0 && isTerminal(stderr) && !(f.jsonOut && isTerminal(stdout)) {
+	if total > 0 && isTerminal(stderr) && !(f.jsonOut && isTerminal(stdout)) {
 		prog = startTerminalProgress(stderr, total)
 	}
 	out := newCheckOutput(stdout, f.jsonOut, prog)
-	var sum checker.Summary
-	if f.single != "" {
-		sum, err = c.CheckMailbox(ctx, f.single, out.add)
-	} else {
-		if len(users) == 0 {
-			fmt.Fprintln(stderr, "mailbridge check: no users given (--user, --users): checking the service account only")
-		}
-		sum, err = c.Check(ctx, users, out.add)
-	}
+	sum, err := run(ctx, out.add)
 	if prog != nil {
 		prog.stop()
 	}
@@ -184,7 +272,7 @@ Flags:
 		fmt.Fprintln(stderr, "mailbridge check: stopped:", err)
 		code = max(code, 1)
 	}
-	if werr := out.finish(sum, code, cfg, f.single); werr != nil {
+	if werr := out.finish(sum, code, target, f.single != ""); werr != nil {
 		fmt.Fprintln(stderr, "mailbridge check:", werr)
 		return max(code, 1)
 	}
@@ -200,22 +288,12 @@ func discoverEWSURL(ctx context.Context, f checkFlags, cfg checker.Config, stder
 	} else {
 		opts.Auth = ewsclient.NTLM(cfg.ServiceAccount, cfg.Password)
 	}
-	if f.caFile != "" {
-		pem, err := os.ReadFile(f.caFile)
-		if err != nil {
-			fmt.Fprintln(stderr, "mailbridge check: --ca-file:", err)
-			return "", 2
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			fmt.Fprintf(stderr, "mailbridge check: --ca-file %s: no PEM certificate in it\n", f.caFile)
-			return "", 2
-		}
-		opts.RootCAs = pool
+	pool, err := caPool(f.caFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailbridge check:", err)
+		return "", 2
 	}
+	opts.RootCAs = pool
 	res, err := autodiscoverclient.Discover(ctx, f.autodiscover, opts)
 	switch {
 	case err == nil && res.Verified:
@@ -327,20 +405,22 @@ type summaryLine struct {
 	ExitCode int `json:"exit_code"`
 }
 
-func (o *checkOutput) finish(sum checker.Summary, code int, cfg checker.Config, single string) error {
+func (o *checkOutput) finish(sum checker.Summary, code int, target checkTarget, single bool) error {
 	if o.json {
 		if o.err != nil {
 			return o.err
 		}
 		return o.enc.Encode(summaryLine{IsSummary: true, Summary: sum, ExitCode: code})
 	}
-	if single != "" {
-		o.printSteps(cfg, single)
+	fmt.Fprintf(o.stdout, "%s\n\n", target.head)
+	if single {
+		o.printSteps()
 	} else {
-		o.printTables(cfg)
+		o.printTables()
 	}
-	fmt.Fprintf(o.stdout, "\nSummary: %d user(s): %d ok, %d warning, %d failure; service account: %s; %d EWS request(s) in %s.\n",
-		sum.Users, sum.OK, sum.Warning, sum.Failure, sum.ServiceAccount, sum.Requests, sum.Duration.Round(time.Millisecond))
+	fmt.Fprintf(o.stdout, "\nSummary: %d user(s): %d ok, %d warning, %d failure; %s: %s; %d %s request(s) in %s.\n",
+		sum.Users, sum.OK, sum.Warning, sum.Failure, target.account, cmp.Or(string(sum.ServiceAccount), "not checked"), sum.Requests, target.requests,
+		sum.Duration.Round(time.Millisecond))
 	return nil
 }
 
@@ -365,10 +445,9 @@ func (o *checkOutput) finals() (account, users []checker.Result) {
 	return account, users
 }
 
-func (o *checkOutput) printTables(cfg checker.Config) {
+func (o *checkOutput) printTables() {
 	w := o.stdout
 	account, users := o.finals()
-	fmt.Fprintf(w, "Service account %s at %s (%s)\n\n", cfg.ServiceAccount, cfg.EWSURL, strings.ToUpper(string(cfg.Auth)))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHECK\tSTATUS\tCODE\tMESSAGE")
 	for _, r := range account {
@@ -430,9 +509,8 @@ func (o *checkOutput) printTables(cfg checker.Config) {
 	}
 }
 
-func (o *checkOutput) printSteps(cfg checker.Config, user string) {
+func (o *checkOutput) printSteps() {
 	w := o.stdout
-	fmt.Fprintf(w, "Step-by-step check of %s as %s at %s (%s)\n\n", user, cfg.ServiceAccount, cfg.EWSURL, strings.ToUpper(string(cfg.Auth)))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tSTEP\tSTATUS\tCODE\tMESSAGE")
 	for i, r := range o.results {

@@ -55,9 +55,11 @@ Commands:
   demo      run the product with the built-in "contoso" Exchange simulator, no set-up
   migrate   bring the database's schema up to date
   admin     create an operator, reset a password
-  sim       run the Exchange simulator (EWS + Autodiscover)
-  discover  find a mailbox's EWS URL with Autodiscover (the magic wand) and show the trail
-  check     check the service account's access to every user's mailbox (impersonation)
+  sim       run the Exchange simulator (EWS + Autodiscover, Microsoft Graph + an Entra ID token endpoint)
+  discover  find a mailbox's EWS URL with Autodiscover (the magic wand) and show the trail;
+            with --tenant DOMAIN, find a Microsoft 365 tenant ID
+  check     check access to every user's mailbox: the service account's (EWS impersonation),
+            or with --access-type microsoft365_app an app registration's (Microsoft Graph)
   version   print the version
 
 Run "mailbridge <command> -h" for a command's flags.

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverclient"
+	"github.com/mailbridge/mailbridge/internal/entra"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/hostoverride"
 )
@@ -36,6 +36,9 @@ type discoverFlags struct {
 	insecure bool
 	jsonOut  bool
 	timeout  time.Duration
+	// Microsoft 365: the tenant ID of a domain.
+	tenant    string
+	authority string
 }
 
 func (f *discoverFlags) register(fs *flag.FlagSet) {
@@ -51,6 +54,8 @@ func (f *discoverFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "accept any TLS certificate (exposes the credentials; for trials only)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object instead of a table")
 	fs.DurationVar(&f.timeout, "timeout", autodiscoverclient.DefaultAttemptTimeout, "time limit of each attempt (request or DNS lookup)")
+	fs.StringVar(&f.tenant, "tenant", "", "Microsoft 365: find the tenant ID of this domain (contoso.com) instead of an EWS URL; no EMAIL then")
+	fs.StringVar(&f.authority, "entra-authority", entra.DefaultAuthority, "with --tenant: Microsoft Entra ID's authority (a national cloud's, or a simulator's)")
 }
 
 // runDiscover runs `mailbridge discover EMAIL`: the magic wand from the command line.
@@ -65,11 +70,16 @@ func (c discoverCmd) run(ctx context.Context, args []string, stdin io.Reader, st
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: mailbridge discover [flags] EMAIL
+       mailbridge discover --tenant DOMAIN [--entra-authority URL] [--resolve …] [--ca-file FILE] [--json]
 
 Finds the EWS URL of EMAIL's mailbox as Outlook does (POX and SOAP Autodiscover at the
 domain and at autodiscover.<domain>, the HTTP redirect method, the DNS SRV record), and
 prints every attempt. When nothing answers, it suggests the usual URL, unverified.
 The password is never a flag: use --password-stdin or --password-env.
+
+With --tenant, finds the Microsoft 365 tenant ID of a domain instead, from its OpenID
+configuration document at Microsoft Entra ID (what Microsoft 365 app-only access
+needs); no credentials are needed.
 
 Exit status: 0 found, 1 not found (or only a suggestion), 2 usage error.
 
@@ -88,6 +98,29 @@ Flags:
 		if !errors.Is(err, errFlagSyntax) {
 			fmt.Fprintf(stderr, "mailbridge discover: %v\nRun \"mailbridge discover -h\" for usage.\n", err)
 		}
+		return 2
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.tenant != "" {
+		for _, name := range []string{"service-user", "password-stdin", "password-env", "auth", "insecure-skip-verify"} {
+			if set[name] {
+				fmt.Fprintf(stderr, "mailbridge discover: --%s does not apply to --tenant\nRun \"mailbridge discover -h\" for usage.\n", name)
+				return 2
+			}
+		}
+		if email != "" {
+			fmt.Fprintf(stderr, "mailbridge discover: --tenant takes no EMAIL (got %q)\nRun \"mailbridge discover -h\" for usage.\n", email)
+			return 2
+		}
+		return f.discoverTenant(ctx, stdout, stderr)
+	}
+	if set["entra-authority"] {
+		fmt.Fprintln(stderr, "mailbridge discover: --entra-authority applies to --tenant only\nRun \"mailbridge discover -h\" for usage.")
+		return 2
+	}
+	if email == "" {
+		fmt.Fprintln(stderr, "mailbridge discover: an EMAIL is required (or --tenant DOMAIN for a Microsoft 365 tenant ID)\nRun \"mailbridge discover -h\" for usage.")
 		return 2
 	}
 	opts, err := f.options(stdin)
@@ -132,7 +165,7 @@ Flags:
 // errFlagSyntax marks a flag error the flag package has already reported.
 var errFlagSyntax = errors.New("flag syntax")
 
-// discoverParse parses flags before and after the one EMAIL argument.
+// discoverParse parses flags before and after the one EMAIL argument ("" when none).
 func discoverParse(fs *flag.FlagSet, args []string) (string, error) {
 	parse := func(args []string) error {
 		err := fs.Parse(args)
@@ -151,10 +184,7 @@ func discoverParse(fs *flag.FlagSet, args []string) (string, error) {
 			return "", err
 		}
 	}
-	switch {
-	case email == "":
-		return "", errors.New("an EMAIL is required")
-	case fs.NArg() > 0:
+	if fs.NArg() > 0 {
 		return "", fmt.Errorf("one EMAIL only (extra: %q)", fs.Args())
 	}
 	return email, nil
@@ -185,19 +215,8 @@ func (f *discoverFlags) options(stdin io.Reader) (autodiscoverclient.Options, er
 	if overrides.Len() > 0 {
 		opts.DialContext = overrides.DialContext(nil)
 	}
-	if f.caFile != "" {
-		pem, err := os.ReadFile(f.caFile)
-		if err != nil {
-			return opts, fmt.Errorf("--ca-file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return opts, fmt.Errorf("--ca-file %s: no PEM certificate in it", f.caFile)
-		}
-		opts.RootCAs = pool
+	if opts.RootCAs, err = caPool(f.caFile); err != nil {
+		return opts, err
 	}
 	opts.InsecureSkipVerify = f.insecure
 	if f.timeout <= 0 {
@@ -284,4 +303,78 @@ func printDiscoverTrail(w io.Writer, res *autodiscoverclient.Result) {
 			break
 		}
 	}
+}
+
+// tenantJSON is `discover --tenant --json`'s object.
+type tenantJSON struct {
+	Tenant        string `json:"tenant"`
+	TenantID      string `json:"tenant_id,omitempty"`
+	Issuer        string `json:"issuer,omitempty"`
+	TokenEndpoint string `json:"token_endpoint,omitempty"`
+	RegionScope   string `json:"region_scope,omitempty"`
+	Error         string `json:"error,omitempty"`
+	Fix           string `json:"fix,omitempty"`
+}
+
+// discoverTenant is `mailbridge discover --tenant DOMAIN`: the tenant ID from the
+// domain's OpenID configuration document. Exit status: 0 found, 1 unknown domain or
+// unreachable, 2 usage error.
+func (f *discoverFlags) discoverTenant(ctx context.Context, stdout, stderr io.Writer) int {
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "mailbridge discover: "+format+"\nRun \"mailbridge discover -h\" for usage.\n", a...)
+		return 2
+	}
+	tenant := strings.ToLower(strings.TrimSpace(f.tenant))
+	if !entra.ValidTenant(tenant) {
+		return usageErr("--tenant %q: want a domain such as contoso.com (or a tenant ID, to confirm it exists)", f.tenant)
+	}
+	if err := checkHTTPSURL(f.authority); err != nil {
+		return usageErr("--entra-authority: %v", err)
+	}
+	if f.timeout <= 0 {
+		return usageErr("--timeout must be positive")
+	}
+	opts := entra.Options{Authority: f.authority, Timeout: f.timeout}
+	var err error
+	if opts.RootCAs, err = caPool(f.caFile); err != nil {
+		return usageErr("%v", err)
+	}
+	overrides, err := hostoverride.Parse(f.resolve)
+	if err != nil {
+		return usageErr("--resolve: %v", err)
+	}
+	if overrides.Len() > 0 {
+		opts.DialContext = overrides.DialContext(nil)
+	}
+	t, err := entra.DiscoverTenant(ctx, tenant, opts)
+	out := tenantJSON{Tenant: tenant}
+	if err != nil {
+		out.Error = err.Error()
+		var te *entra.TokenError
+		if errors.As(err, &te) && te.Message != "" {
+			out.Error, out.Fix = te.Message, te.Fix
+		}
+	} else {
+		out.TenantID, out.Issuer, out.TokenEndpoint, out.RegionScope = t.ID, t.Issuer, t.TokenEndpoint, t.RegionScope
+	}
+	if f.jsonOut {
+		if werr := json.NewEncoder(stdout).Encode(out); werr != nil {
+			fmt.Fprintln(stderr, "mailbridge discover:", werr)
+			return 1
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mailbridge discover: %s\n", out.Error)
+		if out.Fix != "" {
+			fmt.Fprintf(stderr, "  %s\n", out.Fix)
+		}
+		return 1
+	}
+	if !f.jsonOut {
+		fmt.Fprintf(stdout, "Tenant ID: %s\n  the tenant of %s, from its OpenID configuration at %s\n", t.ID, tenant, strings.TrimRight(f.authority, "/"))
+		if t.TokenEndpoint != "" {
+			fmt.Fprintf(stdout, "  token endpoint: %s\n", t.TokenEndpoint)
+		}
+	}
+	return 0
 }

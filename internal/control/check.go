@@ -119,6 +119,11 @@ func (s *Service) RunCheck(ctx context.Context, p Principal, orgID int64, in Ema
 	return CheckOutcome{Run: run, Summary: sum}, saveErr
 }
 
+// IsAppCheckRun reports whether a check run checked Microsoft 365 app-only access: its
+// record then holds the app's client ID (a GUID, which no EWS account logon is) as
+// AccountLogon and Microsoft Graph's base URL as EWSURL.
+func IsAppCheckRun(run store.CheckRun) bool { return isGUID(run.AccountLogon) }
+
 // accessChecker is what checks a configuration: checker.Checker (EWS impersonation) or
 // checker.AppChecker (Microsoft 365 app-only).
 type accessChecker interface {

@@ -214,3 +214,40 @@ type cachedGraphClient struct {
 	version int64
 	client  *graph.Client
 }
+
+// appSyncCodes explain the engine's status codes of a mailbox read through Microsoft
+// Graph with an app registration, where the EWS words (a service account, its password,
+// impersonation) would mislead. The engine records Graph's 403 ErrorAccessDenied as
+// impersonation_denied: for an app it means the mailbox is outside the app's scope.
+var appSyncCodes = map[string]SyncCodeInfo{
+	SyncCodeAuthFailed: {SyncCodeAuthFailed,
+		"Microsoft Entra ID refused the app's credentials (the tenant, the client ID or the client secret, which may have expired). " +
+			"Every mailbox of the organization is stopped until new credentials are saved.",
+		"Create a new client secret for the app (Certificates & secrets), paste its Value on the Email Configuration tab and save: " +
+			"every stopped mailbox then syncs again. Run the check first to see what Entra ID refuses."},
+	SyncCodeImpersonationDenied: {SyncCodeImpersonationDenied,
+		"Microsoft 365 refused the app access to this mailbox (ErrorAccessDenied): it is outside the app's RBAC for Applications scope, " +
+			"or an application access policy excludes it.",
+		"Run the check on the Email Configuration tab: it gives the New-ManagementRoleAssignment line that brings the mailbox into the " +
+			"app's scope. Then resume this mailbox."},
+	SyncCodeNoMailbox: {SyncCodeNoMailbox,
+		"This user has no Exchange Online mailbox (no license with Exchange Online, or the mailbox is on premises).",
+		"Assign the user a license that includes Exchange Online, or remove the user from the organization if they have left."},
+	SyncCodeThrottled: {SyncCodeThrottled,
+		"Microsoft Graph asked mailbridge to slow down (429 Too Many Requests). Syncing waits as long as Graph asks, then goes on.",
+		"Nothing to do if it passes: Graph's limits are per app and per mailbox."},
+	SyncCodeExchangeError: {SyncCodeExchangeError,
+		"Microsoft Graph answered with an error that has no code of its own here; the detail names it. Syncing tries again later.",
+		"If it persists, run the check on the Email Configuration tab."},
+	SyncCodeUnreachable: {SyncCodeUnreachable,
+		"Microsoft Graph or Entra ID could not be reached (DNS name unknown, connection refused or timed out). Syncing tries again later.",
+		"Check that mailbridge reaches graph.microsoft.com and login.microsoftonline.com over HTTPS (firewall, DNS, proxy)."},
+}
+
+// explainSyncCode is ExplainSyncCode, in the words of the app's access when app is true.
+func explainSyncCode(code string, app bool) (message, fix string) {
+	if c, ok := appSyncCodes[code]; ok && app {
+		return c.Message, c.Fix
+	}
+	return ExplainSyncCode(code)
+}

@@ -353,3 +353,46 @@ func TestAppGroups(t *testing.T) {
 		t.Fatalf("an unknown group: %v", err)
 	}
 }
+
+// A mailbox the engine could not read is explained in the words of its access type:
+// for an app, Graph's 403 is the app's scope, with the PowerShell that widens it.
+func TestMailboxCodesOfApp(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	viaGraph := e.Org(t, "Graph", "bob@contoso.com")
+	viaEWS := e.Org(t, "EWS", "bob@contoso.com")
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, viaGraph, controltest.ContosoAppConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, viaEWS, controltest.ContosoConfig()); err != nil {
+		t.Fatal(err)
+	}
+	for org, want := range map[int64][2]string{
+		viaGraph: {"outside the app's RBAC for Applications scope", "New-ManagementRoleAssignment"},
+		viaEWS:   {"impersonate this user", "Run the check"},
+	} {
+		users, err := e.Service.ListUsers(ctx, e.Operator, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lease, err := e.Store.AcquireLease(ctx, users[0].ID, "test", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Store.SetMailboxStatus(ctx, lease, store.MailboxStatus{Status: control.SyncError, Code: control.SyncCodeImpersonationDenied,
+			Message: "graph: HTTP 403 ErrorAccessDenied", Release: true}); err != nil {
+			t.Fatal(err)
+		}
+		list, err := e.Service.ListMailboxes(ctx, e.Operator, org, control.MailboxFilter{})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("mailboxes: %+v %v", list, err)
+		}
+		if m := list[0]; !strings.Contains(m.Meaning, want[0]) || !strings.Contains(m.Fix, want[1]) {
+			t.Errorf("organization %d: meaning %q, fix %q; want %q and %q", org, m.Meaning, m.Fix, want[0], want[1])
+		}
+		hist, err := e.Service.MailboxHistory(ctx, e.Operator, org, users[0].ID)
+		if err != nil || len(hist) == 0 || !strings.Contains(hist[0].Meaning, want[0]) {
+			t.Errorf("organization %d: history %+v %v", org, hist, err)
+		}
+	}
+}

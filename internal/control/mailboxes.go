@@ -162,10 +162,13 @@ type MailboxView struct {
 	Items         int64 // items stored
 }
 
-func mailboxView(m store.Mailbox) MailboxView {
+// mailboxView describes a mailbox; app says the organization reads its mailboxes
+// through Microsoft Graph with an app registration (the codes are explained in its
+// words).
+func mailboxView(m store.Mailbox, app bool) MailboxView {
 	v := MailboxView{UserID: m.UserID, OrgID: m.OrgID, Email: m.Email, State: m.State, Status: m.Status, StatusCode: m.StatusCode,
 		StatusMessage: m.StatusMessage, LastAttemptAt: m.LastAttemptAt, LastSuccessAt: m.LastSuccessAt, Items: m.Items}
-	v.Meaning, v.Fix = ExplainSyncCode(m.StatusCode)
+	v.Meaning, v.Fix = explainSyncCode(m.StatusCode, app)
 	return v
 }
 
@@ -221,9 +224,10 @@ func (s *Service) ListMailboxes(ctx context.Context, p Principal, orgID int64, f
 		return nil, err
 	}
 	out := []MailboxView{}
+	app := s.isApp(ctx, orgID)
 	for _, m := range all {
 		if f.match(m) {
-			out = append(out, mailboxView(m))
+			out = append(out, mailboxView(m, app))
 		}
 	}
 	return out, nil
@@ -239,7 +243,7 @@ func (s *Service) GetMailbox(ctx context.Context, p Principal, orgID, userID int
 	if err != nil {
 		return MailboxView{}, err
 	}
-	return mailboxView(m), nil
+	return mailboxView(m, s.isApp(ctx, orgID)), nil
 }
 
 // PauseMailbox stops syncing a user's mailbox until an admin resumes it; saving the
@@ -264,7 +268,7 @@ func (s *Service) setMailboxState(ctx context.Context, p Principal, orgID, userI
 		return MailboxView{}, err
 	}
 	if m.State == state {
-		return mailboxView(m), nil
+		return mailboxView(m, s.isApp(ctx, orgID)), nil
 	}
 	if err := s.st.SetMailboxState(ctx, p.actor(), orgID, userID, state); err != nil {
 		return MailboxView{}, err
@@ -275,7 +279,7 @@ func (s *Service) setMailboxState(ctx context.Context, p Principal, orgID, userI
 	if m, err = s.st.GetMailbox(ctx, orgID, userID); err != nil {
 		return MailboxView{}, err
 	}
-	return mailboxView(m), nil
+	return mailboxView(m, s.isApp(ctx, orgID)), nil
 }
 
 // SyncSummary sums up how the sync of an organization's mailboxes goes. Each mailbox is
@@ -400,9 +404,10 @@ func (s *Service) MailboxHistory(ctx context.Context, p Principal, orgID, userID
 		return nil, err
 	}
 	out := make([]StatusChangeView, len(hist))
+	app := s.isApp(ctx, orgID)
 	for i, h := range hist {
 		out[i] = StatusChangeView{At: h.At, State: h.State, Status: h.Status, Code: h.Code, Message: h.Message}
-		out[i].Meaning, _ = ExplainSyncCode(h.Code)
+		out[i].Meaning, _ = explainSyncCode(h.Code, app)
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/mailbridge/mailbridge/internal/entra"
 	"github.com/mailbridge/mailbridge/internal/ews"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/graph"
@@ -205,7 +206,14 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		// Stop every mailbox of the organization now: no job may try the password again.
 		sctx, cancel := context.WithTimeout(bg, 5*time.Second)
 		defer cancel()
-		if _, serr := cfg.Store.StopMailboxes(sctx, args.OrgID, CodeAuthFailed, "Exchange refused the service account's credentials."); serr != nil {
+		msg := "Exchange refused the service account's credentials."
+		if te := (*entra.TokenError)(nil); errors.As(err, &te) || graph.IsUnauthorized(err) {
+			msg = "Microsoft 365 refused the app's credentials (Microsoft 365 app-only access): save a valid client secret."
+			if te != nil && te.Message != "" {
+				msg = "Microsoft 365 refused the app's credentials: " + te.Message
+			}
+		}
+		if _, serr := cfg.Store.StopMailboxes(sctx, args.OrgID, CodeAuthFailed, msg); serr != nil {
 			w.r.log.Error("stop the organization's mailboxes", "org_id", args.OrgID, "err", serr)
 		}
 		w.r.alertSoon(sctx, args.OrgID) // the admins hear of it now, not at the next evaluation

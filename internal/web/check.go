@@ -75,7 +75,11 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, c *call) error {
 		send(resultLine{Type: "result", Result: res})
 	})
 	if !started {
-		err = h.unreadablePassword(r, c, err, "password", "enter the password again.")
+		if in.AccessType == control.AccessMicrosoft365App {
+			err = h.unreadablePassword(r, c, err, "client_secret", "paste the client secret again.")
+		} else {
+			err = h.unreadablePassword(r, c, err, "password", "enter the password again.")
+		}
 	}
 	var ie *control.InputError
 	switch {

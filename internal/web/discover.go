@@ -121,7 +121,8 @@ func formatStatus(n int) string {
 
 // tenantResponse is the Microsoft 365 wand's answer to the page's script.
 type tenantResponse struct {
-	Type     string            `json:"type"` // "tenant", or "error"
+	Type     string            `json:"type"`             // "tenant", or "error"
+	Tenant   string            `json:"tenant,omitempty"` // as looked up (lower case)
 	TenantID string            `json:"tenant_id,omitempty"`
 	Message  string            `json:"message"`
 	Fields   map[string]string `json:"fields,omitempty"`
@@ -144,7 +145,7 @@ func (h *Handler) discoverTenant(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, tenantResponse{Type: "tenant", TenantID: info.TenantID,
+	writeJSON(w, http.StatusOK, tenantResponse{Type: "tenant", Tenant: info.Tenant, TenantID: info.TenantID,
 		Message: "The tenant ID of " + info.Tenant + " is " + info.TenantID + "."})
 	return nil
 }

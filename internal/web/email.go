@@ -67,8 +67,8 @@ type emailData struct {
 	// Folders are the "Folders to sync" checkboxes.
 	Folders []folderBox
 	// SavedType is the saved configuration's access type ("" when none is saved), and
-	// TenantID its tenant ID (Microsoft 365).
-	SavedType, TenantID string
+	// TenantID its tenant ID and SavedTenant the tenant as entered (Microsoft 365).
+	SavedType, TenantID, SavedTenant string
 }
 
 func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -87,7 +87,7 @@ func (h *Handler) renderEmail(w http.ResponseWriter, r *http.Request, c *call, s
 	d.AccessTypes, d.AuthMethods = control.AccessTypes, authMethods
 	d.HasPassword, d.UpdatedAt, d.UpdatedBy = cfg.HasPassword, cfg.UpdatedAt, cfg.UpdatedBy
 	if cfg.Exists {
-		d.SavedType, d.TenantID = cfg.AccessType, cfg.TenantID
+		d.SavedType, d.TenantID, d.SavedTenant = cfg.AccessType, cfg.TenantID, cfg.Tenant
 	}
 	if d.Form.Values["auth_method"] == "" || d.Form.Values["auth_method"] == string(control.AuthClientSecret) {
 		d.Form.Values["auth_method"] = "ntlm" // the EWS select's default

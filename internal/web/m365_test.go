@@ -73,3 +73,57 @@ func TestEmailConfigApp(t *testing.T) {
 		t.Fatalf("saved: %+v %v", v, err)
 	}
 }
+
+// An app's check, in the history: the app's client ID and Graph where a service account
+// and EWS would be, its results labelled as the app's; and the Mailboxes tab of an
+// organization with app access says Graph.
+func TestCheckRunOfApp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	org := e.Org(t, "Contoso", "alice@contoso.com", "bob@contoso.com")
+	b := e.signedIn(t, org)
+	base := "/orgs/" + itoa(org)
+	b.get(base + "/email")
+
+	r, lines := b.check(base+"/email/check", appForm())
+	wantStatus(t, r, http.StatusOK)
+	sum := lines[len(lines)-1]
+	if sum.Type != "summary" || sum.OK != 1 || sum.Failure != 1 || sum.State != "done" {
+		t.Fatalf("stream: %+v", lines)
+	}
+	if strings.Contains(r.body, exchangesim.ContosoAppSecret) {
+		t.Fatal("the stream holds the secret")
+	}
+	runs := b.get(base + "/checks")
+	wantContains(t, runs, "Checked with", "App <span class=\"mono\">"+exchangesim.ContosoAppClientID+"</span>", "/v1.0</span>")
+	run := b.get(sum.RunURL)
+	wantContains(t, run, "<dt>Access type</dt><dd>Microsoft 365 (app-only)</dd>", "<dt>Application (client) ID</dt>",
+		"<dt>Microsoft Graph</dt>", `<span class="strong">App</span>`, "Permissions", "out_of_scope", "New-ManagementRoleAssignment")
+	if strings.Contains(run.body, "Account Logon") || strings.Contains(run.body, "EWS URL") || strings.Contains(run.body, "Service account") {
+		t.Fatalf("the app's run speaks of a service account or EWS:\n%s", run.body)
+	}
+
+	wantStatus(t, b.post(base+"/email", appForm()), http.StatusSeeOther)
+	wantContains(t, b.get(base+"/mailboxes"), "synced through Microsoft Graph with the app registration")
+}
+
+// With app access, the Rooms tab and a distribution group's import work through
+// Microsoft Graph.
+func TestRoomsAndGroupsOfApp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	b := e.signedIn(t, org)
+	base := "/orgs/" + itoa(org)
+	b.get(base + "/email")
+	wantStatus(t, b.post(base+"/email", appForm()), http.StatusSeeOther)
+
+	rooms := b.get(base + "/rooms")
+	wantStatus(t, rooms, http.StatusOK)
+	wantContains(t, rooms, "HQ Rooms", "room-atlas@contoso.com")
+	group := b.post(base+"/users/group", url.Values{"group": {"sales@contoso.com"}})
+	wantStatus(t, group, http.StatusSeeOther)
+	if users, _ := e.Service.ListUsers(ctx, e.Operator, org); len(users) < 5 {
+		t.Fatalf("after the group import: %d users", len(users))
+	}
+}

@@ -56,6 +56,9 @@ type mailboxesData struct {
 	Pages     int
 	PrevURL   string
 	NextURL   string
+	// Access is the saved configuration's access type ("" when none is saved): what the
+	// page says the mailboxes are read through.
+	Access string
 }
 
 func (h *Handler) mailboxesPage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -66,6 +69,9 @@ func (h *Handler) mailboxesPage(w http.ResponseWriter, r *http.Request, c *call)
 	var err error
 	if d.Summary, err = h.svc.MailboxSummary(r.Context(), c.principal(), c.org.ID); err != nil {
 		return err
+	}
+	if cfg, err := h.svc.GetEmailConfig(r.Context(), c.principal(), c.org.ID); err == nil && cfg.Exists {
+		d.Access = cfg.AccessType
 	}
 	filter := show.filter
 	filter.Query = d.Query

@@ -275,6 +275,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"add":               func(a, b int) int { return a + b },
 		"initial":           initial,
 		"checkLabel":        checkLabel,
+		"appRun":            control.IsAppCheckRun,
 		"outcomeLabel":      func(o autodiscoverclient.Outcome) string { return strings.ReplaceAll(string(o), "_", " ") },
 		"httpStatus":        formatStatus,
 		"actionLabel":       actionLabel,
@@ -302,6 +303,7 @@ func checkLabel(c string) string {
 		checker.CheckEWS: "EWS", checker.CheckServerVersion: "Server version", checker.CheckServiceMailbox: "Service mailbox",
 		checker.CheckAddress: "Address", checker.CheckMailbox: "Mailbox", checker.CheckImpersonation: "Impersonation",
 		checker.CheckFolders: "Folders", checker.CheckSync: "Sync", checker.CheckAccess: "Access",
+		checker.CheckPermissions: "Permissions",
 	}
 	if l, ok := labels[c]; ok {
 		return l

@@ -226,7 +226,9 @@
     var body = new URLSearchParams();
     body.set('tenant', form.elements.tenant.value);
     setBusy(tenantWand, true);
-    tenantResult.replaceChildren(el('span', { className: 'busy-note', text: 'Looking for the tenant ID…' }));
+    tenantResult.replaceChildren(el('p', { className: 'busy-note' }, [
+      el('span', { className: 'spinner', 'aria-hidden': 'true' }), 'Looking for the tenant ID…'
+    ]));
     post(form.dataset.tenantUrl, body).then(function (res) {
       return res.json().catch(function () { return null; }).then(function (data) {
         if (!data) throw new Error('The server answered ' + res.status + '.');
@@ -238,9 +240,12 @@
         showErrors(data.fields, data.message);
         return;
       }
-      tenantResult.replaceChildren('Tenant ID: ', el('code', { text: data.tenant_id }));
+      var what = data.tenant === data.tenant_id ? ['Microsoft 365 knows the tenant ', el('code', { text: data.tenant_id }), '.'] :
+        ['Tenant ID: ', el('code', { text: data.tenant_id }), ', the tenant of ' + data.tenant + ', read from its OpenID configuration.'];
+      tenantResult.replaceChildren(el('div', { className: 'trail trail-ok' }, [el('p', { className: 'trail-verdict' }, [
+        el('span', { className: 'badge badge-ok', text: 'Found' }), ' ', el('span', {}, what)])]));
     }).catch(function (err) {
-      tenantResult.replaceChildren(el('span', { className: 'trail-error', text: 'The magic wand failed: ' + err.message }));
+      tenantResult.replaceChildren(el('p', { className: 'trail-error', text: 'The magic wand failed: ' + err.message }));
     }).finally(function () {
       setBusy(tenantWand, false);
     });
@@ -251,17 +256,20 @@
   var checkLabels = {
     endpoint: 'Endpoint', tls: 'TLS', authentication: 'Authentication', ews: 'EWS', server_version: 'Server version',
     service_mailbox: 'Service mailbox', address: 'Address', mailbox: 'Mailbox', impersonation: 'Impersonation',
-    folders: 'Folders', sync: 'Sync', access: 'Access'
+    folders: 'Folders', sync: 'Sync', access: 'Access', permissions: 'Permissions'
   };
   var running = null;
   var rows, users, total, fixCount;
+  // account names what the check tests besides the users: the service account, or
+  // with Microsoft 365 (app-only) the app registration.
+  var account = 'Service account';
 
   function badge(status) {
     return el('span', { className: 'badge badge-' + (statusLabels[status] ? status : 'none'), text: statusLabels[status] || 'Not checked' });
   }
 
   function resultRow(r) {
-    var who = r.user ? el('td', { className: 'break', text: r.user }) : el('td', {}, [el('span', { className: 'strong', text: 'Service account' })]);
+    var who = r.user ? el('td', { className: 'break', text: r.user }) : el('td', {}, [el('span', { className: 'strong', text: account })]);
     var message = el('td', {}, [r.message || '']);
     if (r.confidence) message.appendChild(el('span', { className: 'sub', text: 'Confidence: ' + r.confidence + (r.confidence_reason ? ' — ' + r.confidence_reason : '') }));
     var fix;
@@ -270,7 +278,7 @@
       fix = el('td', { className: 'fix-cell' }, [el('div', { className: 'fix' }, [
         el('div', { className: 'fix-bar' }, [
           el('span', { text: 'How to fix' }),
-          el('button', { type: 'button', className: 'btn btn-small', 'data-copy': '#' + id, 'aria-label': 'Copy the fix for ' + (r.user || 'the service account') }, [el('span', { text: 'Copy' })])
+          el('button', { type: 'button', className: 'btn btn-small', 'data-copy': '#' + id, 'aria-label': 'Copy the fix for ' + (r.user || 'the ' + account.toLowerCase()) }, [el('span', { text: 'Copy' })])
         ]),
         el('pre', { id: id, text: r.fix })
       ])]);
@@ -301,7 +309,7 @@
       case 'start':
         total = line.users;
         bar.max = Math.max(total, 1);
-        setProgress('Checking the service account…', true);
+        setProgress('Checking the ' + account.toLowerCase() + '…', true);
         break;
       case 'result': {
         // One row per user (a refined result replaces the provisional one), and one per
@@ -322,7 +330,7 @@
         setProgress('Done: checked ' + line.users + ' user' + (line.users === 1 ? '' : 's') + '.', false);
         var cls = line.failure > 0 || line.service_account === 'failure' ? 'alert-error' : line.warning > 0 || line.service_account === 'warning' ? 'alert-warning' : 'alert-success';
         summaryBox.replaceChildren(el('div', { className: 'alert ' + cls }, [
-          el('p', { className: 'alert-title', text: line.ok + ' OK, ' + line.warning + ' warning' + (line.warning === 1 ? '' : 's') + ', ' + line.failure + ' failure' + (line.failure === 1 ? '' : 's') + '. Service account: ' + (statusLabels[line.service_account] || 'not checked') + '.' }),
+          el('p', { className: 'alert-title', text: line.ok + ' OK, ' + line.warning + ' warning' + (line.warning === 1 ? '' : 's') + ', ' + line.failure + ' failure' + (line.failure === 1 ? '' : 's') + '. ' + account + ': ' + (statusLabels[line.service_account] || 'not checked') + '.' }),
           el('p', {}, ['Saved in the history as ', el('a', { href: line.run_url, text: 'check run #' + line.run_id }), '. Nothing in the configuration was saved by checking.'])
         ]));
         break;
@@ -367,6 +375,7 @@
     users = new Set();
     total = 0;
     fixCount = 0;
+    account = form.elements.access_type.value === 'microsoft365_app' ? 'App' : 'Service account';
     tbody.replaceChildren();
     summaryBox.replaceChildren();
     panel.hidden = false;
