@@ -14,30 +14,36 @@ import (
 // emailConfigJSON is an organization's email configuration. It never holds the
 // password or the client secret: has_password says whether one is saved.
 type emailConfigJSON struct {
-	Exists            bool                       `json:"exists"`
-	AccessType        string                     `json:"access_type"`
-	AccessTypeLabel   string                     `json:"access_type_label"`
-	AccountLogon      string                     `json:"account_logon"`
-	HasPassword       bool                       `json:"has_password"`
-	EWSURL            string                     `json:"ews_url"`
-	AuthMethod        string                     `json:"auth_method"`
-	Tenant            string                     `json:"tenant,omitempty"`
-	TenantID          string                     `json:"tenant_id,omitempty"`
-	ClientID          string                     `json:"client_id,omitempty"`
-	SyncFolders       []string                   `json:"sync_folders"`
-	AutodiscoverTrail *autodiscoverclient.Result `json:"autodiscover_trail"`
-	Version           int64                      `json:"version"`
-	UpdatedAt         *time.Time                 `json:"updated_at"`
-	UpdatedBy         string                     `json:"updated_by"`
+	Exists          bool   `json:"exists"`
+	AccessType      string `json:"access_type"`
+	AccessTypeLabel string `json:"access_type_label"`
+	AccountLogon    string `json:"account_logon"`
+	HasPassword     bool   `json:"has_password"`
+	EWSURL          string `json:"ews_url"`
+	AuthMethod      string `json:"auth_method"`
+	Tenant          string `json:"tenant,omitempty"`
+	TenantID        string `json:"tenant_id,omitempty"`
+	ClientID        string `json:"client_id,omitempty"`
+	// CertificateThumbprint and CertificateExpires describe a saved certificate.
+	CertificateThumbprint string                     `json:"certificate_thumbprint,omitempty"`
+	CertificateExpires    *time.Time                 `json:"certificate_expires,omitempty"`
+	SyncFolders           []string                   `json:"sync_folders"`
+	AutodiscoverTrail     *autodiscoverclient.Result `json:"autodiscover_trail"`
+	Version               int64                      `json:"version"`
+	UpdatedAt             *time.Time                 `json:"updated_at"`
+	UpdatedBy             string                     `json:"updated_by"`
 }
 
 func emailConfigView(v control.EmailConfigView) emailConfigJSON {
 	out := emailConfigJSON{Exists: v.Exists, AccessType: v.AccessType, AccessTypeLabel: control.AccessTypeLabel(v.AccessType),
 		AccountLogon: v.AccountLogon, HasPassword: v.HasPassword, EWSURL: v.EWSURL, AuthMethod: v.AuthMethod, SyncFolders: nonNil(v.SyncFolders),
-		Tenant: v.Tenant, TenantID: v.TenantID, ClientID: v.ClientID,
+		Tenant: v.Tenant, TenantID: v.TenantID, ClientID: v.ClientID, CertificateThumbprint: v.CertificateThumbprint,
 		AutodiscoverTrail: v.Trail, Version: v.Version, UpdatedBy: v.UpdatedBy}
 	if v.Exists {
 		out.UpdatedAt = utcPtr(&v.UpdatedAt)
+	}
+	if !v.CertificateExpires.IsZero() {
+		out.CertificateExpires = utcPtr(&v.CertificateExpires)
 	}
 	return out
 }
@@ -56,6 +62,9 @@ type emailConfigInput struct {
 	Tenant       string `json:"tenant"`
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`
+	// ClientCertificate: with auth_method "certificate", the certificate and its private
+	// key (PEM) instead of a client secret.
+	ClientCertificate string `json:"client_certificate"`
 	// AutodiscoverTrail is a discover result to keep with the configuration.
 	AutodiscoverTrail json.RawMessage `json:"autodiscover_trail"`
 	// SyncFolders: missing or null keeps the saved selection; [] is refused.
@@ -101,6 +110,9 @@ func configInput(in emailConfigInput, trail *autodiscoverclient.Result) control.
 	}
 	if in.AccessType == control.AccessMicrosoft365App {
 		out.Password = in.ClientSecret
+		if in.AuthMethod == string(control.AuthCertificate) {
+			out.Password = in.ClientCertificate
+		}
 	}
 	return out
 }

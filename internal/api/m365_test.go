@@ -53,3 +53,26 @@ func TestEmailConfigApp(t *testing.T) {
 	bad := map[string]any{"access_type": "microsoft365_app", "tenant": "contoso.com", "client_id": "not-a-guid", "client_secret": "x", "base_version": cfg.Version}
 	e.do(t, tok, "PUT", path("/api/v1/orgs/{org}/email-config", id), bad).wantErr(t, 422, "invalid_input")
 }
+
+// A certificate instead of a secret: saved, then described by its thumbprint only.
+func TestEmailConfigAppCertificate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	org, tok := e.org(t, "Contoso", "alice@contoso.com")
+	id := ids{org: org}
+	in := map[string]any{"access_type": "microsoft365_app", "tenant": "contoso.com", "client_id": exchangesim.ContosoAppClientID,
+		"auth_method": "certificate", "client_certificate": exchangesim.ContosoAppCertificatePEM}
+	var cfg struct {
+		AuthMethod string `json:"auth_method"`
+		Thumbprint string `json:"certificate_thumbprint"`
+		Expires    string `json:"certificate_expires"`
+	}
+	r := e.do(t, tok, "PUT", path("/api/v1/orgs/{org}/email-config", id), in).want(t, 200)
+	r.decode(t, &cfg)
+	if cfg.AuthMethod != "certificate" || len(cfg.Thumbprint) != 40 || !strings.HasPrefix(cfg.Expires, "2036-") || strings.Contains(string(r.body), "PRIVATE") {
+		t.Fatalf("saved: %s", r.body)
+	}
+	in["client_certificate"] = "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"
+	in["base_version"] = 1
+	e.do(t, tok, "PUT", path("/api/v1/orgs/{org}/email-config", id), in).wantErr(t, 422, "invalid_input")
+}

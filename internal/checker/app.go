@@ -51,9 +51,10 @@ var (
 
 // AppConfig is a Microsoft 365 app-only configuration to check.
 type AppConfig struct {
-	// TenantID (or a domain of the tenant), ClientID and ClientSecret: the app
-	// registration's credentials.
+	// TenantID (or a domain of the tenant), ClientID and ClientSecret (or Certificate):
+	// the app registration's credentials.
 	TenantID, ClientID, ClientSecret string
+	Certificate                      *entra.Certificate
 	// Authority and GraphURL are the identity platform's and Graph's base URLs; defaults
 	// entra.DefaultAuthority and graph.DefaultBaseURL.
 	Authority, GraphURL string
@@ -78,8 +79,8 @@ type AppChecker struct {
 
 // NewApp returns an AppChecker for cfg.
 func NewApp(cfg AppConfig, opts Options) (*AppChecker, error) {
-	if cfg.TenantID == "" || cfg.ClientID == "" || cfg.ClientSecret == "" {
-		return nil, errors.New("checker: the tenant, the client ID and the client secret are all needed")
+	if cfg.TenantID == "" || cfg.ClientID == "" || cfg.ClientSecret == "" && cfg.Certificate == nil {
+		return nil, errors.New("checker: the tenant, the client ID and a client secret or certificate are all needed")
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
@@ -114,7 +115,7 @@ func (r *requestCounter) count() int64                       { r.mu.Lock(); defe
 func (c *AppChecker) Check(ctx context.Context, users []string, emit func(Result)) (Summary, error) {
 	start := c.opts.Now()
 	eo := entra.Options{Authority: c.cfg.Authority, RootCAs: c.cfg.RootCAs, DialContext: c.cfg.DialContext, Now: c.opts.Now}
-	tokens, err := entra.NewTokenSource(entra.Credentials{Tenant: c.cfg.TenantID, ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret},
+	tokens, err := entra.NewTokenSource(entra.Credentials{Tenant: c.cfg.TenantID, ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret, Certificate: c.cfg.Certificate},
 		entra.GraphScope, eo)
 	if err != nil {
 		return Summary{}, err
@@ -230,6 +231,8 @@ func (r *appRun) tokenFailure(err error) Result {
 		res.Code = CodeSecretWrong
 	case errors.Is(err, entra.ErrSecretExpired):
 		res.Code = CodeSecretExpired
+	case errors.Is(err, entra.ErrCertificateRefused):
+		res.Code = CodeCertificateRefused
 	case errors.Is(err, entra.ErrConsentMissing):
 		res.Check, res.Code = CheckPermissions, CodeConsentMissing
 	}

@@ -104,6 +104,9 @@ const (
 	CodeSecretWrong Code = "secret_wrong"
 	// CodeSecretExpired: the client secret has expired (AADSTS7000222).
 	CodeSecretExpired Code = "secret_expired"
+	// CodeCertificateRefused: the certificate is not one of the app's, or expired
+	// (AADSTS700027).
+	CodeCertificateRefused Code = "certificate_refused"
 	// CodeConsentMissing: no administrator granted the app its permissions.
 	CodeConsentMissing Code = "consent_missing"
 	// CodePermissionMissing: the app lacks an application permission (a failure for
@@ -215,6 +218,7 @@ func CodeInfos() []CodeInfo {
 		{CodeAppUnknown, StatusFailure, []Check{CheckAuthentication}, "Microsoft 365: the tenant has no application with this client ID (AADSTS700016)"},
 		{CodeSecretWrong, StatusFailure, []Check{CheckAuthentication}, "Microsoft 365: the client secret is not one of the app's (AADSTS7000215)"},
 		{CodeSecretExpired, StatusFailure, []Check{CheckAuthentication}, "Microsoft 365: the client secret has expired (AADSTS7000222)"},
+		{CodeCertificateRefused, StatusFailure, []Check{CheckAuthentication}, "Microsoft 365: the certificate is not one of the app's, or has expired (AADSTS700027)"},
 		{CodeConsentMissing, StatusFailure, []Check{CheckPermissions}, "Microsoft 365: no administrator granted the app its permissions; the fix is the admin-consent URL"},
 		{CodePermissionMissing, StatusWarning, []Check{CheckPermissions}, "Microsoft 365: the app lacks an application permission (a failure for Mail.Read)"},
 		{CodeGraphError, StatusFailure, nil, "a Microsoft Graph error with no code of its own; evidence names it"},

@@ -44,6 +44,7 @@ type checkFlags struct {
 	tenant         string
 	clientID       string
 	secretEnv      string
+	certFile       string // --client-certificate: PEM with the certificate and key
 	entraAuthority string
 	graphURL       string
 }
@@ -73,6 +74,7 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tenant, "tenant", "", accessApp+": the tenant, one of its domains (contoso.com) or its ID (required)")
 	fs.StringVar(&f.clientID, "client-id", "", accessApp+": the app registration's Application (client) ID (required)")
 	fs.StringVar(&f.secretEnv, "client-secret-env", defaultSecretEnv, accessApp+": the environment variable holding the app's client secret")
+	fs.StringVar(&f.certFile, "client-certificate", "", accessApp+": a PEM file with the app's certificate and its private key, instead of a client secret")
 	fs.StringVar(&f.entraAuthority, "entra-authority", entra.DefaultAuthority, accessApp+": Microsoft Entra ID's authority (a national cloud's, or a simulator's)")
 	fs.StringVar(&f.graphURL, "graph-url", graph.DefaultBaseURL, accessApp+": Microsoft Graph's base URL")
 }
@@ -90,7 +92,7 @@ const defaultSecretEnv = "MAILBRIDGE_CLIENT_SECRET"
 // are a usage error rather than silently ignored.
 var (
 	ewsOnlyFlags = []string{"ews-url", "autodiscover", "service-user", "password-stdin", "password-env", "auth", "single", "insecure-skip-verify"}
-	appOnlyFlags = []string{"tenant", "client-id", "client-secret-env", "entra-authority", "graph-url"}
+	appOnlyFlags = []string{"tenant", "client-id", "client-secret-env", "client-certificate", "entra-authority", "graph-url"}
 )
 
 // runCheck runs `mailbridge check`: the "Check Users Exchange Impersonated Access" (or
@@ -116,7 +118,8 @@ With --access-type microsoft365_app, through an app registration and Microsoft G
 first the app (a token from Microsoft Entra ID, its application permissions), then
 each user (mailbox, the app's RBAC scope, Inbox/Calendar/Contacts). Give --tenant and
 --client-id; the client secret is read from $MAILBRIDGE_CLIENT_SECRET (or the variable
---client-secret-env names), never from a flag.
+--client-secret-env names), never from a flag, or --client-certificate names a PEM file
+with the app's certificate and private key.
 
 Users are given with --user, --users FILE, or as USERS-FILE arguments: one address a
 line, or CSV with an address column.

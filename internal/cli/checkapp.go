@@ -32,8 +32,20 @@ func runCheckApp(ctx context.Context, f checkFlags, users []string, overrides *h
 	case !entra.IsTenantID(clientID):
 		return usageErr("--client-id %q: the Application (client) ID is a GUID, on the app registration's Overview page", f.clientID)
 	}
-	secret, err := clientSecret(f.secretEnv)
-	if err != nil {
+	var (
+		secret string
+		cert   *entra.Certificate
+		err    error
+	)
+	if f.certFile != "" {
+		data, rerr := os.ReadFile(f.certFile)
+		if rerr != nil {
+			return usageErr("--client-certificate: %v", rerr)
+		}
+		if cert, err = entra.ParseCertificatePEM(data); err != nil {
+			return usageErr("--client-certificate %s: %s", f.certFile, strings.TrimPrefix(err.Error(), "entra: "))
+		}
+	} else if secret, err = clientSecret(f.secretEnv); err != nil {
 		return usageErr("%v", err)
 	}
 	for _, u := range []struct{ flag, value string }{{"--entra-authority", f.entraAuthority}, {"--graph-url", f.graphURL}} {
@@ -45,7 +57,7 @@ func runCheckApp(ctx context.Context, f checkFlags, users []string, overrides *h
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	cfg := checker.AppConfig{TenantID: tenant, ClientID: clientID, ClientSecret: secret,
+	cfg := checker.AppConfig{TenantID: tenant, ClientID: clientID, ClientSecret: secret, Certificate: cert,
 		Authority: f.entraAuthority, GraphURL: f.graphURL, RootCAs: pool}
 	if overrides.Len() > 0 {
 		cfg.DialContext = overrides.DialContext(nil)

@@ -37,6 +37,10 @@ func TestCheckCLIApp(t *testing.T) {
 	t.Setenv("CHECK_APP_NOCONSENT", exchangesim.ContosoNoConsentAppSecret)
 	t.Setenv("CHECK_APP_GUID", "0b6f1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d")
 	dir := t.TempDir()
+	certFile := filepath.Join(dir, "app.pem")
+	os.WriteFile(certFile, []byte(exchangesim.ContosoAppCertificatePEM), 0o600)
+	expiredFile := filepath.Join(dir, "expired.pem")
+	os.WriteFile(expiredFile, []byte(exchangesim.ContosoExpiredCertificatePEM), 0o600)
 	usersCSV := filepath.Join(dir, "users.csv")
 	os.WriteFile(usersCSV, []byte("Name,Email\nAlice,alice@contoso.com\nBob,bob@contoso.com\nCarol,carol@contoso.com\n"), 0o600)
 
@@ -66,6 +70,10 @@ func TestCheckCLIApp(t *testing.T) {
 			1, map[string]string{"carol@contoso.com": "ok", "nobody@contoso.com": "unknown_user"}, []string{"authentication:ok", "permissions:ok"}},
 		{"unknown tenant", args(app, at, []string{"--tenant", "fabrikam.example", "--json", "--user", "alice@contoso.com"}),
 			2, map[string]string{}, []string{"authentication:tenant_unknown"}},
+		{"certificate", args(app, at, []string{"--tenant", "contoso.com", "--client-certificate", certFile, "--json", "--user", "alice@contoso.com"}),
+			0, map[string]string{"alice@contoso.com": "ok"}, []string{"authentication:ok", "permissions:ok"}},
+		{"expired certificate", args(app, at, []string{"--tenant", "contoso.com", "--client-certificate", expiredFile, "--json", "--user", "alice@contoso.com"}),
+			2, map[string]string{}, []string{"authentication:certificate_refused"}},
 		{"wrong secret", args(app, at, []string{"--tenant", "contoso.com", "--client-secret-env", "CHECK_APP_WRONG", "--json", "--user", "alice@contoso.com"}),
 			2, map[string]string{}, []string{"authentication:secret_wrong"}},
 		{"no admin consent", args([]string{"--access-type", "microsoft365_app", "--client-id", exchangesim.ContosoNoConsentAppClientID,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mailbridge/mailbridge/internal/autodiscover/autodiscoverclient"
 	"github.com/mailbridge/mailbridge/internal/checker"
+	"github.com/mailbridge/mailbridge/internal/entra"
 	"github.com/mailbridge/mailbridge/internal/ews"
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
 	"github.com/mailbridge/mailbridge/internal/netguard"
@@ -81,6 +82,10 @@ type EmailConfigView struct {
 	AuthMethod   string
 	// Tenant (as entered), TenantID (as resolved) and ClientID: Microsoft 365 only.
 	Tenant, TenantID, ClientID string
+	// CertificateThumbprint and CertificateExpires describe a saved certificate
+	// (Microsoft 365 with AuthMethod certificate), never its key.
+	CertificateThumbprint string
+	CertificateExpires    time.Time
 	// SyncFolders are the folders its mailboxes sync (names of SyncFolderChoices, in
 	// their order); every folder when nothing was saved yet.
 	SyncFolders []string
@@ -136,6 +141,13 @@ func (s *Service) GetEmailConfig(ctx context.Context, p Principal, orgID int64) 
 	v := EmailConfigView{Exists: true, AccessType: c.AccessType, AccountLogon: c.AccountLogon, HasPassword: len(c.PasswordSealed) > 0,
 		EWSURL: c.EWSURL, AuthMethod: c.AuthMethod, Tenant: c.Tenant, TenantID: c.TenantID, ClientID: c.ClientID,
 		SyncFolders: folders.Names(), Version: c.Version, UpdatedAt: c.UpdatedAt, UpdatedBy: c.UpdatedBy}
+	if c.AccessType == AccessMicrosoft365App && c.AuthMethod == string(AuthCertificate) {
+		if pemText, err := s.cfg.Sealer.Open(c.PasswordSealed, passwordAAD(orgID)); err == nil {
+			if cert, err := entra.ParseCertificatePEM(pemText); err == nil {
+				v.CertificateThumbprint, v.CertificateExpires = cert.Thumbprint(), cert.Cert.NotAfter.UTC()
+			}
+		}
+	}
 	if c.AutodiscoverTrail != "" {
 		var r autodiscoverclient.Result
 		if json.Unmarshal([]byte(c.AutodiscoverTrail), &r) == nil {
@@ -182,7 +194,7 @@ func (s *Service) validate(in EmailConfigInput, saved store.EmailConfig, needURL
 	}
 	hasSaved := len(saved.PasswordSealed) > 0 && saved.AccessType == rc.accessType
 	if rc.accessType == AccessMicrosoft365App {
-		return validateApp(rc, in, saved, hasSaved)
+		return validateApp(rc, in, saved, hasSaved, s.now())
 	}
 	rc.logon = strings.TrimSpace(in.AccountLogon)
 	switch {

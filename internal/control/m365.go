@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mailbridge/mailbridge/internal/checker"
 	"github.com/mailbridge/mailbridge/internal/entra"
@@ -23,9 +24,15 @@ import (
 // tenant's token endpoint for tokens with the app's client ID and secret (OAuth client
 // credentials) and reads the mailboxes through Microsoft Graph.
 
-// AuthClientSecret is the only credential of an app registration mailbridge takes so
-// far: a client secret.
-const AuthClientSecret checker.AuthMethod = "client_secret"
+// The credentials of an app registration: a client secret, or a certificate with its
+// private key (sealed like a secret; the app proves itself with a signed assertion).
+const (
+	AuthClientSecret checker.AuthMethod = "client_secret"
+	AuthCertificate  checker.AuthMethod = "certificate"
+)
+
+// maxCertificatePEM bounds a pasted certificate with its key (and chain).
+const maxCertificatePEM = 64 << 10
 
 // guidPattern matches a GUID as Entra writes tenant and client IDs.
 var guidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -38,7 +45,7 @@ func isGUID(s string) bool { return guidPattern.MatchString(strings.ToLower(s)) 
 
 // validateApp checks the Microsoft 365 fields of a form. A tenant given as an ID is its
 // own resolution; a domain is resolved when the configuration is saved or checked.
-func validateApp(rc resolvedConfig, in EmailConfigInput, saved store.EmailConfig, hasSaved bool) (resolvedConfig, *InputError) {
+func validateApp(rc resolvedConfig, in EmailConfigInput, saved store.EmailConfig, hasSaved bool, now time.Time) (resolvedConfig, *InputError) {
 	ie := inputErr()
 	rc.logon, rc.ewsURL = "", ""
 	rc.tenant = strings.ToLower(strings.TrimSpace(in.Tenant))
@@ -59,19 +66,39 @@ func validateApp(rc resolvedConfig, in EmailConfigInput, saved store.EmailConfig
 	case !isGUID(rc.clientID):
 		ie.Fields["client_id"] = "The Application (client) ID is a GUID, such as 00000000-0000-0000-0000-000000000000: copy it from the app registration's Overview page."
 	}
-	switch {
-	case in.Password == "" && !hasSaved:
-		ie.Fields["client_secret"] = "Enter a client secret of the app registration (Certificates & secrets → New client secret): its Value."
-	case len(in.Password) > 1024:
-		ie.Fields["client_secret"] = "This client secret is too long."
-	case isGUID(strings.TrimSpace(in.Password)):
-		ie.Fields["client_secret"] = "This is the secret's ID, not the secret: copy the Value column of Certificates & secrets (shown only when the secret is created)."
-	}
 	switch rc.auth {
 	case "", AuthClientSecret, checker.AuthNTLM: // NTLM: the form's default for EWS
 		rc.auth = AuthClientSecret
+	case AuthCertificate:
 	default:
-		ie.Fields["auth_method"] = "Microsoft 365 app-only access authenticates with a client secret."
+		ie.Fields["auth_method"] = "Microsoft 365 app-only access authenticates with a client secret or a certificate."
+	}
+	// A saved credential is kept only for the same kind of credential.
+	hasSaved = hasSaved && saved.AuthMethod == string(rc.auth)
+	if rc.auth == AuthCertificate {
+		switch {
+		case in.Password == "" && !hasSaved:
+			ie.Fields["client_certificate"] = "Paste the certificate and its private key (PEM: BEGIN CERTIFICATE and BEGIN PRIVATE KEY); its public part must be uploaded to the app registration (Certificates & secrets → Certificates)."
+		case len(in.Password) > maxCertificatePEM:
+			ie.Fields["client_certificate"] = "This is too long for a certificate and its key."
+		case in.Password != "":
+			c, err := entra.ParseCertificatePEM([]byte(in.Password))
+			switch {
+			case err != nil:
+				ie.Fields["client_certificate"] = sentenceOf(strings.TrimPrefix(err.Error(), "entra: "))
+			case !now.Before(c.Cert.NotAfter):
+				ie.Fields["client_certificate"] = "This certificate expired on " + c.Cert.NotAfter.UTC().Format("2 January 2006") + ": create a new one and upload its public part to the app registration."
+			}
+		}
+	} else {
+		switch {
+		case in.Password == "" && !hasSaved:
+			ie.Fields["client_secret"] = "Enter a client secret of the app registration (Certificates & secrets → New client secret): its Value."
+		case len(in.Password) > 1024:
+			ie.Fields["client_secret"] = "This client secret is too long."
+		case isGUID(strings.TrimSpace(in.Password)):
+			ie.Fields["client_secret"] = "This is the secret's ID, not the secret: copy the Value column of Certificates & secrets (shown only when the secret is created)."
+		}
 	}
 	if len(ie.Fields) > 0 {
 		return rc, ie
@@ -139,7 +166,8 @@ func (rc resolvedConfig) tenantOf() string { return cmp.Or(rc.tenantID, rc.tenan
 
 // appCheckerConfig is the checker's view of a Microsoft 365 configuration.
 func (s *Service) appCheckerConfig(rc resolvedConfig) checker.AppConfig {
-	return checker.AppConfig{TenantID: rc.tenantOf(), ClientID: rc.clientID, ClientSecret: rc.password,
+	creds, _ := rc.appCredentials() // validated when saved or checked
+	return checker.AppConfig{TenantID: rc.tenantOf(), ClientID: rc.clientID, ClientSecret: creds.ClientSecret, Certificate: creds.Certificate,
 		Authority: s.cfg.EntraAuthority, GraphURL: s.cfg.GraphURL, RootCAs: s.cfg.RootCAs, DialContext: s.dial}
 }
 
@@ -193,10 +221,29 @@ func (s *Service) GraphClient(ctx context.Context, orgID int64) (*graph.Client, 
 	return client, nil
 }
 
+// appCredentials are a configuration's credentials for Entra ID: its client secret, or
+// its certificate (parsed from the sealed PEM).
+func (rc resolvedConfig) appCredentials() (entra.Credentials, error) {
+	creds := entra.Credentials{Tenant: rc.tenantOf(), ClientID: rc.clientID}
+	if rc.auth == AuthCertificate {
+		c, err := entra.ParseCertificatePEM([]byte(rc.password))
+		if err != nil {
+			return creds, fmt.Errorf("control: the saved certificate: %w", err)
+		}
+		creds.Certificate = c
+		return creds, nil
+	}
+	creds.ClientSecret = rc.password
+	return creds, nil
+}
+
 // newGraphClient returns a Graph client with its own token source for a configuration.
 func (s *Service) newGraphClient(rc resolvedConfig) (*graph.Client, error) {
-	tokens, err := entra.NewTokenSource(entra.Credentials{Tenant: rc.tenantOf(), ClientID: rc.clientID, ClientSecret: rc.password},
-		entra.GraphScope, s.entraOptions())
+	creds, err := rc.appCredentials()
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := entra.NewTokenSource(creds, entra.GraphScope, s.entraOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,13 @@
 package control_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -394,5 +400,88 @@ func TestMailboxCodesOfApp(t *testing.T) {
 		if err != nil || len(hist) == 0 || !strings.Contains(hist[0].Meaning, want[0]) {
 			t.Errorf("organization %d: history %+v %v", org, hist, err)
 		}
+	}
+}
+
+// Certificate credentials: the app's certificate and key are saved sealed (the view
+// shows only the thumbprint), the check and the sync work with them; an expired or
+// unregistered certificate is refused with its own code, and bad PEM at save.
+func TestAppCertificate(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	in := controltest.ContosoAppConfig()
+	in.AuthMethod, in.Password = string(control.AuthCertificate), exchangesim.ContosoAppCertificatePEM
+	v, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.AuthMethod != "certificate" || len(v.CertificateThumbprint) != 40 || v.CertificateExpires.Year() != 2036 {
+		t.Fatalf("saved: %+v", v)
+	}
+	raw, _ := e.Store.GetEmailConfig(ctx, org)
+	if strings.Contains(string(raw.PasswordSealed), "PRIVATE KEY") {
+		t.Fatal("the key is stored in clear")
+	}
+	// The check with the saved certificate (the form's field left empty).
+	check := controltest.ContosoAppConfig()
+	check.AuthMethod, check.Password = string(control.AuthCertificate), ""
+	var got []checker.Result
+	if _, err := e.Service.RunCheck(ctx, e.Operator, org, check, func(r checker.Result) { got = append(got, r) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 3 || got[0].Status != checker.StatusOK || got[len(got)-1].User != "alice@contoso.com" || got[len(got)-1].Status != checker.StatusOK {
+		t.Fatalf("check: %+v", got)
+	}
+	users, _ := e.Service.ListUsers(ctx, e.Operator, org)
+	if st := syncThrough(t, e, org, users[0].ID); st.Created == 0 {
+		t.Fatalf("nothing synced with the certificate: %+v", st)
+	}
+
+	// The expired certificate (registered on the app) is refused at save, by its date.
+	bad := in
+	bad.Password, bad.BaseVersion = exchangesim.ContosoExpiredCertificatePEM, v.Version
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, bad); !wantFieldOK(err, "client_certificate") {
+		t.Fatalf("an expired certificate: %v", err)
+	}
+	for name, pemText := range map[string]string{
+		"no key":  exchangesim.ContosoAppCertificatePEM[:strings.Index(exchangesim.ContosoAppCertificatePEM, "-----BEGIN PRIVATE KEY")],
+		"garbage": "not a certificate",
+	} {
+		bad.Password = pemText
+		if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, bad); !wantFieldOK(err, "client_certificate") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Switching to a secret needs the secret: the certificate is not one.
+	sec := controltest.ContosoAppConfig()
+	sec.Password, sec.BaseVersion = "", v.Version
+	if _, err := e.Service.SaveEmailConfig(ctx, e.Operator, org, sec); !wantFieldOK(err, "client_secret") {
+		t.Fatalf("switching to a secret without one: %v", err)
+	}
+}
+
+// A certificate the app does not hold: the check says certificate_refused, with the fix.
+func TestCheckAppUnregisteredCertificate(t *testing.T) {
+	t.Parallel()
+	e := controltest.New(t, controltest.Options{})
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "not registered"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := controltest.ContosoAppConfig()
+	in.AuthMethod = string(control.AuthCertificate)
+	in.Password = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})) +
+		string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	var got []checker.Result
+	if _, err := e.Service.RunCheck(ctx, e.Operator, org, in, func(r checker.Result) { got = append(got, r) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Code != checker.CodeCertificateRefused || !strings.Contains(got[0].Fix, "Certificates & secrets") {
+		t.Fatalf("check: %+v", got)
 	}
 }

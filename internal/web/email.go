@@ -25,6 +25,7 @@ var emailFields = map[string]string{
 	"tenant":             "tenant",
 	"client_id":          "client_id",
 	"client_secret":      "client_secret",
+	"client_certificate": "client_certificate",
 }
 
 // folderBox is a checkbox of the "Folders to sync" group.
@@ -66,6 +67,9 @@ type emailData struct {
 	PasswordRetype bool
 	// Folders are the "Folders to sync" checkboxes.
 	Folders []folderBox
+	// SavedAuth is a saved Microsoft 365 configuration's credential (client_secret or
+	// certificate), SavedThumbprint its certificate's thumbprint.
+	SavedAuth, SavedThumbprint string
 	// SavedType is the saved configuration's access type ("" when none is saved), and
 	// TenantID its tenant ID and SavedTenant the tenant as entered (Microsoft 365).
 	SavedType, TenantID, SavedTenant string
@@ -78,7 +82,7 @@ func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	d := emailData{Form: form{Values: map[string]string{
 		"access_type": cfg.AccessType, "account_logon": cfg.AccountLogon, "ews_url": cfg.EWSURL, "auth_method": cfg.AuthMethod,
-		"tenant": cfg.Tenant, "client_id": cfg.ClientID,
+		"tenant": cfg.Tenant, "client_id": cfg.ClientID, "app_auth": appAuthOf(cfg),
 	}, Errors: map[string]string{}}, BaseVersion: cfg.Version, Folders: folderBoxes(cfg.SyncFolders)}
 	return h.renderEmail(w, r, c, http.StatusOK, cfg, d)
 }
@@ -89,7 +93,10 @@ func (h *Handler) renderEmail(w http.ResponseWriter, r *http.Request, c *call, s
 	if cfg.Exists {
 		d.SavedType, d.TenantID, d.SavedTenant = cfg.AccessType, cfg.TenantID, cfg.Tenant
 	}
-	if d.Form.Values["auth_method"] == "" || d.Form.Values["auth_method"] == string(control.AuthClientSecret) {
+	if cfg.Exists && cfg.AccessType == control.AccessMicrosoft365App {
+		d.SavedAuth, d.SavedThumbprint = cfg.AuthMethod, cfg.CertificateThumbprint
+	}
+	if a := d.Form.Values["auth_method"]; a == "" || a == string(control.AuthClientSecret) || a == string(control.AuthCertificate) {
 		d.Form.Values["auth_method"] = "ntlm" // the EWS select's default
 	}
 	if d.Trail == nil && cfg.Trail != nil {
@@ -99,6 +106,14 @@ func (h *Handler) renderEmail(w http.ResponseWriter, r *http.Request, c *call, s
 		d.Users = len(users)
 	}
 	return h.render(w, status, "email", h.page(w, r, c, "Email Configuration · "+c.org.Name, "email", d))
+}
+
+// appAuthOf is the Credential select's value for a configuration.
+func appAuthOf(cfg control.EmailConfigView) string {
+	if cfg.AccessType == control.AccessMicrosoft365App && cfg.AuthMethod == string(control.AuthCertificate) {
+		return string(control.AuthCertificate)
+	}
+	return string(control.AuthClientSecret)
 }
 
 // emailInput reads the Email Configuration form. The folder checkboxes count only when
@@ -117,8 +132,13 @@ func emailInput(r *http.Request) control.EmailConfigInput {
 		ClientID:     r.PostForm.Get("client_id"),
 	}
 	if in.AccessType == control.AccessMicrosoft365App {
-		// The app's secret travels in its own field; the EWS fields are ignored.
-		in.Password, in.AuthMethod = r.PostForm.Get("client_secret"), ""
+		// The app's secret or certificate travels in its own field; the EWS fields are
+		// ignored.
+		if r.PostForm.Get("app_auth") == string(control.AuthCertificate) {
+			in.Password, in.AuthMethod = r.PostForm.Get("client_certificate"), string(control.AuthCertificate)
+		} else {
+			in.Password, in.AuthMethod = r.PostForm.Get("client_secret"), string(control.AuthClientSecret)
+		}
 	}
 	if r.PostForm.Get("sync_folders_shown") != "" {
 		in.SyncFolders = append([]string{}, r.PostForm["sync_folders"]...)
@@ -144,7 +164,7 @@ func (h *Handler) saveEmail(w http.ResponseWriter, r *http.Request, c *call) err
 			"Every user's mailbox is synced through it (paused ones excepted): follow them on the Mailboxes tab."}})
 		return redirect(w, r, orgPath(c, "/email"))
 	}
-	f := newForm(r, "access_type", "account_logon", "ews_url", "auth_method", "tenant", "client_id")
+	f := newForm(r, "access_type", "account_logon", "ews_url", "auth_method", "tenant", "client_id", "app_auth")
 	if !f.inputErrors(err, emailFields) {
 		return err
 	}

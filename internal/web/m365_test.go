@@ -127,3 +127,34 @@ func TestRoomsAndGroupsOfApp(t *testing.T) {
 		t.Fatalf("after the group import: %d users", len(users))
 	}
 }
+
+// The Credential select offers a certificate: pasted with its key, saved sealed, shown
+// afterwards only by its thumbprint.
+func TestEmailConfigAppCertificate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	org := e.Org(t, "Contoso", "alice@contoso.com")
+	b := e.signedIn(t, org)
+	base := "/orgs/" + itoa(org)
+	page := b.get(base + "/email")
+	wantContains(t, page, `<label for="app_auth">Credential</label>`, `<option value="certificate">Certificate</option>`,
+		`<div data-app-auth="certificate" hidden>`, `<label for="client_certificate">Certificate and private key (PEM)</label>`)
+
+	form := appForm()
+	form.Del("client_secret")
+	form.Set("app_auth", "certificate")
+	form.Set("client_certificate", "not PEM")
+	r := b.post(base+"/email", form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, `id="client_certificate-error"`, `<div data-app-auth="certificate">`, `<option value="certificate" selected>`)
+
+	form.Set("client_certificate", exchangesim.ContosoAppCertificatePEM)
+	r = b.post(base+"/email", form)
+	wantStatus(t, r, http.StatusSeeOther)
+	page = b.follow(r)
+	v, _ := e.Service.GetEmailConfig(ctx, e.Operator, org)
+	wantContains(t, page, "A certificate is saved", v.CertificateThumbprint, `<option value="certificate" selected>`)
+	if strings.Contains(page.body, "PRIVATE KEY-----\n") || strings.Contains(page.body, "MII") {
+		t.Fatal("the certificate or its key is on the page")
+	}
+}

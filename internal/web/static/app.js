@@ -108,7 +108,7 @@
   var summaryBox = document.getElementById('check-summary');
   var tbody = document.getElementById('check-results');
   var formError = document.getElementById('email-form-error');
-  var fieldIds = ['access_type', 'account_logon', 'password', 'ews_url', 'auth_method', 'tenant', 'client_id', 'client_secret'];
+  var fieldIds = ['access_type', 'account_logon', 'password', 'ews_url', 'auth_method', 'tenant', 'client_id', 'client_secret', 'client_certificate'];
   var tenantWand = document.getElementById('tenant-wand');
   var tenantResult = document.getElementById('tenant-result');
 
@@ -122,8 +122,16 @@
       group.querySelectorAll('input, select, button').forEach(function (i) { i.disabled = !on; });
     });
     form.querySelectorAll('[data-access-label]').forEach(function (l) { l.hidden = l.dataset.accessLabel !== type; });
+    // Within the app's fields, the chosen credential's field.
+    var cred = form.elements.app_auth ? form.elements.app_auth.value : '';
+    form.querySelectorAll('[data-app-auth]').forEach(function (group) {
+      var on = type === 'microsoft365_app' && group.dataset.appAuth === cred;
+      group.hidden = !on;
+      group.querySelectorAll('input, textarea').forEach(function (i) { i.disabled = !on; });
+    });
   }
   form.elements.access_type.addEventListener('change', showAccess);
+  if (form.elements.app_auth) form.elements.app_auth.addEventListener('change', showAccess);
   showAccess();
 
   function setBusy(button, busy) {
