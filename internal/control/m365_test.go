@@ -80,7 +80,8 @@ func TestAppConfigInput(t *testing.T) {
 		{"client ID not a GUID", func(in *control.EmailConfigInput) { in.ClientID = "mailbridge sync" }, "client_id"},
 		{"no secret", func(in *control.EmailConfigInput) { in.Password = "" }, "client_secret"},
 		{"the secret's ID", func(in *control.EmailConfigInput) { in.Password = "0a1b2c3d-0000-4000-8000-123456789abc" }, "client_secret"},
-		{"a certificate", func(in *control.EmailConfigInput) { in.AuthMethod = "certificate" }, "auth_method"},
+		{"an unknown credential", func(in *control.EmailConfigInput) { in.AuthMethod = "kerberos" }, "auth_method"},
+		{"a certificate that is a secret", func(in *control.EmailConfigInput) { in.AuthMethod = "certificate" }, "client_certificate"},
 	} {
 		in := controltest.ContosoAppConfig()
 		tc.edit(&in)
