@@ -22,6 +22,7 @@ func (s *Simulator) adminEntraRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+p+"/apps/{id}/secrets", s.adminAddAppSecret)
 	mux.HandleFunc("GET "+p+"/graph/throttle", s.adminGraphThrottle)
 	mux.HandleFunc("PUT "+p+"/graph/throttle", s.adminSetGraphThrottle)
+	s.adminGraphSubscriptionRoutes(mux)
 }
 
 func (s *Simulator) adminTenant(w http.ResponseWriter, r *http.Request) {
