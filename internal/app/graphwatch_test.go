@@ -227,4 +227,12 @@ func TestGraphChangeNotifications(t *testing.T) {
 		mb, err := st.GetMailbox(ctx, orgID, alice)
 		return err == nil && mb.LastAttemptAt != nil && before.LastAttemptAt != nil && mb.LastAttemptAt.After(*before.LastAttemptAt)
 	})
+
+	// A leaver's subscriptions are deleted at Graph.
+	apiJSON(t, d, tok, "DELETE", apiPath("/api/v1/orgs/%d/users/", orgID)+itoa(alice), "", 204)
+	waitFor("the leaver's subscriptions deleted", func() bool {
+		reconcile()
+		simAdmin(t, d, "GET", "/graph/subscriptions", "", &simSubs)
+		return len(simSubs) == 0 && len(subs()) == 0
+	})
 }

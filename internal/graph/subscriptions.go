@@ -103,3 +103,8 @@ func (c *Client) RenewSubscription(ctx context.Context, id string, exp time.Time
 func (c *Client) DeleteSubscription(ctx context.Context, id string) error {
 	return c.do(ctx, call{op: "subscriptions.delete", method: http.MethodDelete, url: c.path("/subscriptions"+seg(id), nil)}, nil)
 }
+
+// ListSubscriptions returns the app's subscriptions, all pages.
+func (c *Client) ListSubscriptions(ctx context.Context) ([]Subscription, error) {
+	return listAll[Subscription](ctx, c, call{op: "subscriptions.list", method: http.MethodGet, url: c.path("/subscriptions", nil)})
+}

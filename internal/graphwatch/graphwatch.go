@@ -11,7 +11,9 @@
 // nothing is subscribed. Reconcile makes an organization's subscriptions match its
 // active mailboxes: it creates the missing ones (Graph first runs its validation
 // handshake against the endpoint), renews those that expire within Config.RenewBefore,
-// and deletes those of mailboxes no longer active (leavers, paused, stopped). It runs for
+// and deletes those of mailboxes no longer active (leavers, paused, stopped), as well as
+// the app's subscriptions at Graph towards this server that the store does not know
+// (those of removed users, whose rows went with them). It runs for
 // every organization on a schedule (a River periodic job) and for one organization when
 // Kick is called (mailboxes activated, a lifecycle notification), under the named lease
 // "graphwatch:org:<id>", so that nodes do not subscribe a mailbox twice.
@@ -309,6 +311,43 @@ func (w *Watcher) reconcile(ctx context.Context, orgID int64) error {
 		if err := w.subscribe(ctx, client, orgID, k); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if isApp {
+		if err := w.deleteOrphans(ctx, client, orgID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// deleteOrphans deletes the app's subscriptions at Graph that notify this server but
+// that the store no longer knows: those of removed users (their rows went with them),
+// and any left by an interrupted creation. Two organizations sharing one app
+// registration could, reconciling at the same instant, delete a subscription the other
+// has just created but not yet stored: that mailbox is then polled until the next run,
+// whose renewal finds the subscription gone and creates it again.
+func (w *Watcher) deleteOrphans(ctx context.Context, client *graph.Client, orgID int64) error {
+	at, err := client.ListSubscriptions(ctx)
+	if err != nil {
+		return fmt.Errorf("graphwatch: list subscriptions: %w", err)
+	}
+	ours := strings.TrimRight(w.cfg.PublicURL(), "/") + NotificationPath
+	var errs []error
+	for _, s := range at {
+		if s.NotificationURL != ours {
+			continue
+		}
+		if _, err := w.cfg.Store.GetGraphSubscription(ctx, s.ID); err == nil {
+			continue
+		} else if !errors.Is(err, store.ErrNotFound) {
+			errs = append(errs, err)
+			continue
+		}
+		if err := client.DeleteSubscription(ctx, s.ID); err != nil && !graph.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("graphwatch: delete subscription: %w", err))
+			continue
+		}
+		w.log.Info("graph subscription of no synced mailbox deleted", "org_id", orgID, "resource", s.Resource)
 	}
 	return errors.Join(errs...)
 }
