@@ -222,7 +222,9 @@ func (o orgSources) Source(ctx context.Context, orgID int64) (syncer.Source, err
 // stops them, letting running steps finish.
 func (a *App) startJobs(ctx context.Context) (func(), error) {
 	if a.cfg.Workers == 0 {
-		return func() {}, nil
+		// A node without workers still serves Graph's notifications: it reconciles the
+		// organizations their lifecycle notifications name.
+		return a.startGraphWatch(ctx), nil
 	}
 	if err := a.runner.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, err

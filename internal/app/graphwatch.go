@@ -24,9 +24,10 @@ type appGraphWatch struct {
 func (a *App) GraphWatcher() *graphwatch.Watcher { return a.graphWatch.w }
 
 // newGraphWatch builds the Graph change-notification watcher. Subscriptions are made only
-// while a public URL is known: Config.PublicURL, or the demo's own address.
+// while a public URL is known (Config.PublicURL, or the demo's own address), and not with
+// Config.PollOnly.
 func (a *App) newGraphWatch() error {
-	if a.cfg.PublicURL != "" {
+	if a.cfg.PublicURL != "" && !a.cfg.PollOnly {
 		u := a.cfg.PublicURL
 		a.graphWatch.publicURL.Store(&u)
 	}
@@ -54,7 +55,9 @@ func (a *App) newGraphWatch() error {
 // setListenURL makes url the public URL when none is configured (the demo, on loopback,
 // where the simulator's Graph reaches it).
 func (a *App) setListenURL(url string) {
-	a.graphWatch.publicURL.CompareAndSwap(nil, &url)
+	if !a.cfg.PollOnly {
+		a.graphWatch.publicURL.CompareAndSwap(nil, &url)
+	}
 }
 
 // startGraphWatch runs the loop that reconciles the organizations kicked (mailboxes

@@ -140,6 +140,26 @@ func TestGraphSubscriptions(t *testing.T) {
 		t.Errorf("notification: %v", n)
 	}
 
+	// Changing and deleting the item are notified too; moving it out of the Inbox is a
+	// deletion for a subscription to the Inbox.
+	mb, err := s.Sim.World().Mailbox(context.Background(), "carol@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	itemID := strings.NewReplacer("-", "/", "_", "+").Replace(n["resourceData"].(map[string]any)["id"].(string))
+	if _, err := mb.SetRead(itemID, true); err != nil {
+		t.Fatal(err)
+	}
+	if v := values(rc.next(t)); len(v) != 1 || v[0]["changeType"] != "updated" {
+		t.Errorf("read flag: %v", v)
+	}
+	if err := mb.DeleteItem(itemID, exchangesim.MoveToDeletedItems); err != nil {
+		t.Fatal(err)
+	}
+	if v := values(rc.next(t)); len(v) != 1 || v[0]["changeType"] != "deleted" {
+		t.Errorf("moved to Deleted Items: %v", v)
+	}
+
 	// Renewal moves the expiry; beyond Graph's maximum it is refused.
 	later := clock.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)
 	if status, _, body := g.do("PATCH", "/subscriptions/"+id, map[string]any{"expirationDateTime": later}); status != http.StatusOK ||
