@@ -173,6 +173,7 @@ func (g *graphSubs) deliverPending(ctx context.Context) {
 	g.sweepLocked(now)
 	type batch struct {
 		sub    *graphSub
+		snap   graphSub // the subscription as it was, read without the lock
 		events []Event
 		missed bool
 	}
@@ -181,21 +182,23 @@ func (g *graphSubs) deliverPending(ctx context.Context) {
 		if (len(sub.pending) == 0 && !sub.missed) || sub.NeedsReauthorization {
 			continue
 		}
-		batches = append(batches, batch{sub, sub.pending, sub.missed})
+		snap := *sub
+		snap.pending = nil
+		batches = append(batches, batch{sub, snap, sub.pending, sub.missed})
 		sub.pending, sub.missed = nil, false
 	}
 	g.mu.Unlock()
 	for _, b := range batches {
 		var value []map[string]any
 		for _, e := range b.events {
-			value = append(value, g.notifications(b.sub, e)...)
+			value = append(value, g.notifications(&b.snap, e)...)
 		}
 		if len(value) > 0 {
 			body, _ := json.Marshal(map[string]any{"value": value})
-			g.post(ctx, delivery{b.sub, b.sub.NotificationURL, body})
+			g.post(ctx, delivery{b.sub, b.snap.NotificationURL, body})
 		}
-		if b.missed && b.sub.LifecycleNotificationURL != "" {
-			g.post(ctx, delivery{b.sub, b.sub.LifecycleNotificationURL, g.lifecycleBody(b.sub, LifecycleMissed)})
+		if b.missed && b.snap.LifecycleNotificationURL != "" {
+			g.post(ctx, delivery{b.sub, b.snap.LifecycleNotificationURL, g.lifecycleBody(&b.snap, LifecycleMissed)})
 		}
 	}
 }
@@ -655,11 +658,11 @@ func (s *Simulator) SendLifecycleNotification(ctx context.Context, id, event str
 		g.mu.Unlock()
 		return 0, fmt.Errorf("%w: unknown lifecycle event %q", ErrInvalid, event)
 	}
-	body := g.lifecycleBody(sub, event)
+	body, endpoint := g.lifecycleBody(sub, event), sub.LifecycleNotificationURL
 	g.mu.Unlock()
-	status := g.post(ctx, delivery{sub, sub.LifecycleNotificationURL, body})
+	status := g.post(ctx, delivery{sub, endpoint, body})
 	if status == 0 {
-		return 0, fmt.Errorf("exchangesim: lifecycle notification to %s failed", sub.LifecycleNotificationURL)
+		return 0, fmt.Errorf("exchangesim: lifecycle notification to %s failed", endpoint)
 	}
 	return status, nil
 }
