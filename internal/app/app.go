@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Workers: cfg.Workers, PollInterval: cfg.PollInterval, LeaseTTL: cfg.LeaseTTL,
 		AccountSlots: cfg.AccountSlots, ServerSlots: cfg.ServerSlots, Recheck: svc.RecheckAccess, RecheckInterval: cfg.RecheckInterval, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep,
 		Notifier: jobsNotifier{a.notify}, WebhookInterval: cfg.Notify.WebhookInterval, AlertInterval: cfg.Notify.AlertInterval,
-		Lifecycle: a.lifecycle(svc), GraphSubscriptions: a.graphWatch.w.ReconcileAll}); err != nil {
+		Lifecycle: a.lifecycle(svc), GraphSubscriptions: a.graphWatch.w.KickAll}); err != nil {
 		st.Close()
 		return nil, err
 	}

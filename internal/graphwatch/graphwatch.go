@@ -13,10 +13,11 @@
 // handshake against the endpoint), renews those that expire within Config.RenewBefore,
 // and deletes those of mailboxes no longer active (leavers, paused, stopped), as well as
 // the app's subscriptions at Graph towards this server that the store does not know
-// (those of removed users, whose rows went with them). It runs for
-// every organization on a schedule (a River periodic job) and for one organization when
-// Kick is called (mailboxes activated, a lifecycle notification), under the named lease
-// "graphwatch:org:<id>", so that nodes do not subscribe a mailbox twice.
+// (those of removed users, whose rows went with them). Run does it, in a goroutine of its
+// own, for the organizations kicked: every organization on a schedule (a River periodic
+// job calls KickAll), one when its mailboxes are activated or a lifecycle notification
+// names it. Each runs under the named lease "graphwatch:org:<id>", so that nodes do not
+// subscribe a mailbox twice.
 //
 // Each subscription has its own clientState, a random secret Graph echoes in every
 // notification; the store keeps only its SHA-256, and a notification whose clientState
@@ -96,13 +97,14 @@ type Stats struct {
 
 // Watcher keeps the subscriptions and serves the endpoint.
 type Watcher struct {
-	cfg   Config
-	log   *slog.Logger
-	kicks chan int64
-	lim   *limiter
+	cfg  Config
+	log  *slog.Logger
+	lim  *limiter
+	kick chan struct{} // signals Run that kicked holds organizations
 
-	mu    sync.Mutex
-	stats Stats
+	mu     sync.Mutex
+	stats  Stats
+	kicked map[int64]bool // organizations waiting for Run
 }
 
 // New returns a Watcher (its Run loop not started).
@@ -129,7 +131,8 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Watcher{cfg: cfg, log: cfg.Logger, kicks: make(chan int64, 256), lim: newLimiter(cfg.Rate, cfg.Burst, cfg.Now)}, nil
+	return &Watcher{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), kicked: map[int64]bool{},
+		lim: newLimiter(cfg.Rate, cfg.Burst, cfg.Now)}, nil
 }
 
 // Enabled reports whether subscriptions are on (a public URL is configured).
@@ -149,25 +152,48 @@ func (w *Watcher) count(f func(*Stats)) {
 }
 
 // Kick asks the Run loop to reconcile an organization's subscriptions soon. It never
-// blocks: when the loop is busy, the periodic reconciliation catches up.
+// blocks; an organization kicked again before its turn is reconciled once.
 func (w *Watcher) Kick(orgID int64) {
 	if !w.Enabled() {
 		return
 	}
+	w.mu.Lock()
+	w.kicked[orgID] = true
+	w.mu.Unlock()
 	select {
-	case w.kicks <- orgID:
+	case w.kick <- struct{}{}:
 	default:
-		w.log.Warn("graph subscriptions: too many organizations waiting; the periodic run will catch up", "org_id", orgID)
 	}
 }
 
-// Run reconciles the organizations Kick names, until ctx ends.
+// KickAll kicks every organization with active mailboxes or subscriptions: the periodic
+// upkeep. The work is done by Run, outside the job that calls it, because subscribing
+// thousands of mailboxes (each with Graph's validation handshake) outlasts a job's
+// timeout.
+func (w *Watcher) KickAll(ctx context.Context) error {
+	ids, err := w.orgs(ctx)
+	for _, id := range ids {
+		w.Kick(id)
+	}
+	return err
+}
+
+// Run reconciles the organizations Kick names, one at a time, until ctx ends.
 func (w *Watcher) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case orgID := <-w.kicks:
+		case <-w.kick:
+		}
+		w.mu.Lock()
+		batch := w.kicked
+		w.kicked = map[int64]bool{}
+		w.mu.Unlock()
+		for orgID := range batch {
+			if ctx.Err() != nil {
+				return
+			}
 			if err := w.Reconcile(ctx, orgID); err != nil && ctx.Err() == nil {
 				w.log.Warn("graph subscriptions", "org_id", orgID, "err", err)
 			}
@@ -175,26 +201,39 @@ func (w *Watcher) Run(ctx context.Context) {
 	}
 }
 
-// ReconcileAll reconciles every organization with active mailboxes or subscriptions.
-func (w *Watcher) ReconcileAll(ctx context.Context) error {
+// orgs lists the organizations with active mailboxes or subscriptions.
+func (w *Watcher) orgs(ctx context.Context) ([]int64, error) {
 	if !w.Enabled() {
-		return nil
+		return nil, nil
 	}
 	refs, err := w.cfg.Store.ActiveMailboxes(ctx)
 	if err != nil {
-		return fmt.Errorf("graphwatch: %w", err)
+		return nil, fmt.Errorf("graphwatch: %w", err)
 	}
 	withSubs, err := w.cfg.Store.GraphSubscriptionOrgs(ctx)
 	if err != nil {
-		return fmt.Errorf("graphwatch: %w", err)
+		return nil, fmt.Errorf("graphwatch: %w", err)
 	}
 	seen := map[int64]bool{}
-	var errs []error
+	var out []int64
 	for _, id := range append(withSubs, orgsOf(refs)...) {
-		if seen[id] {
-			continue
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
 		}
-		seen[id] = true
+	}
+	return out, nil
+}
+
+// ReconcileAll reconciles every organization with active mailboxes or subscriptions, in
+// the caller's goroutine.
+func (w *Watcher) ReconcileAll(ctx context.Context) error {
+	ids, err := w.orgs(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
 		if err := w.Reconcile(ctx, id); err != nil {
 			errs = append(errs, err)
 		}
