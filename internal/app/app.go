@@ -21,6 +21,7 @@ import (
 	"github.com/mailbridge/mailbridge/internal/api"
 	"github.com/mailbridge/mailbridge/internal/checker"
 	"github.com/mailbridge/mailbridge/internal/control"
+	"github.com/mailbridge/mailbridge/internal/graphwatch"
 	"github.com/mailbridge/mailbridge/internal/hostoverride"
 	"github.com/mailbridge/mailbridge/internal/jobs"
 	"github.com/mailbridge/mailbridge/internal/metrics"
@@ -43,6 +44,8 @@ type App struct {
 	handler http.Handler
 	watch   appWatch          // streaming notifications (watch.go)
 	notify  *control.Notifier // webhooks and alerts (notify.go)
+	// graphWatch is Microsoft Graph's change notifications (graphwatch.go).
+	graphWatch appGraphWatch
 }
 
 // New opens the store and builds the server. The caller closes it.
@@ -115,13 +118,17 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	a.svc = svc
 	a.notify = newNotifier(svc, cfg, logger)
+	if err := a.newGraphWatch(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	engine := syncer.New(st, syncer.Options{LookBack: cfg.LookBack, FullBody: cfg.FullBody, StepBudget: 10 * time.Second,
 		PageSize: cfg.PageSize, FetchBatch: cfg.FetchBatch, Failpoint: cfg.Failpoint})
 	if a.runner, err = jobs.New(jobs.Config{Store: st, Engine: engine, Sources: orgSources{svc, cfg.FetchBatch}, NodeID: cfg.NodeID,
 		Workers: cfg.Workers, PollInterval: cfg.PollInterval, LeaseTTL: cfg.LeaseTTL,
 		AccountSlots: cfg.AccountSlots, ServerSlots: cfg.ServerSlots, Recheck: svc.RecheckAccess, RecheckInterval: cfg.RecheckInterval, Logger: logger.With("component", "jobs"), Observe: a.metrics.SyncStep,
 		Notifier: jobsNotifier{a.notify}, WebhookInterval: cfg.Notify.WebhookInterval, AlertInterval: cfg.Notify.AlertInterval,
-		Lifecycle: a.lifecycle(svc)}); err != nil {
+		Lifecycle: a.lifecycle(svc), GraphSubscriptions: a.graphWatch.w.KickAll}); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -142,6 +149,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("GET /metrics", a.metrics.Handler())
+	// Graph's change notifications: no session, no CSRF token (Graph has neither); each
+	// notification is authenticated by its subscription's clientState.
+	mux.Handle("POST "+graphwatch.NotificationPath, a.graphWatch.w)
+	mux.Handle("POST "+graphwatch.LifecyclePath, a.graphWatch.w)
 	mux.Handle("/", wh)
 	a.handler = a.recoverer(a.logRequests(securityHeaders(mux)))
 	return a, nil
@@ -181,6 +192,7 @@ func (a *App) enqueue(ctx context.Context, orgID int64, userIDs []int64) {
 		a.log.Error("enqueue sync jobs", "org_id", orgID, "mailboxes", len(userIDs), "err", err)
 	}
 	a.watch.rescan()
+	a.graphWatch.w.Kick(orgID)
 }
 
 // orgSources reads an organization's mailboxes over EWS with its saved configuration.
@@ -210,14 +222,18 @@ func (o orgSources) Source(ctx context.Context, orgID int64) (syncer.Source, err
 // stops them, letting running steps finish.
 func (a *App) startJobs(ctx context.Context) (func(), error) {
 	if a.cfg.Workers == 0 {
-		return func() {}, nil
+		// A node without workers still serves Graph's notifications: it reconciles the
+		// organizations their lifecycle notifications name.
+		return a.startGraphWatch(ctx), nil
 	}
 	if err := a.runner.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, err
 	}
 	a.log.Info("sync workers started", "workers", a.cfg.Workers)
 	stopWatch := a.startWatch(ctx)
+	stopGraphWatch := a.startGraphWatch(ctx)
 	return func() {
+		stopGraphWatch()
 		stopWatch()
 		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 		defer cancel()

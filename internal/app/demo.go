@@ -154,6 +154,9 @@ func StartDemo(ctx context.Context, opts DemoOptions) (_ *Demo, err error) {
 		return nil, err
 	}
 	d.URL = "http://" + d.ln.Addr().String()
+	// The simulator's Graph reaches the demo on loopback: Microsoft 365 organizations get
+	// change notifications there (unless a public URL was configured).
+	d.App.setListenURL(d.URL)
 	return d, nil
 }
 

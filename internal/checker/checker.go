@@ -140,7 +140,7 @@ func New(cfg Config, opts Options) (*Checker, error) {
 		return nil, err
 	}
 	client.CloseIdleConnections()
-	if u, err := url.Parse(cfg.EWSURL); err == nil && strings.EqualFold(u.Hostname(), "outlook.office365.com") {
+	if u, err := url.Parse(cfg.EWSURL); err == nil && exchangeOnlineHost(u.Hostname()) {
 		c.online = true
 	}
 	return c, nil

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/mailbridge/mailbridge/internal/ews"
@@ -232,7 +233,68 @@ func (r *run) serviceResults(err error, ev Evidence, roomLists int) serviceOutco
 			Message: "The request to " + c.cfg.EWSURL + " failed: " + err.Error(),
 			Fix:     "Check the EWS URL and the network path to it."})
 	}
+	if !hasCode(out.results, CodeEWSRetiring) && (exchangeOnlineHost(host) || answeredAsExchangeOnline(err)) {
+		// The warning is the server_version result: it replaces the version's own (whose
+		// evidence it keeps), or comes where it would have.
+		if i := slices.IndexFunc(out.results, func(r Result) bool { return r.Check == CheckServerVersion }); i >= 0 {
+			out.results[i] = withEvidence(ewsRetiring(), out.results[i].Evidence)
+		} else {
+			out.results = insertBefore(out.results, CheckServiceMailbox, withEvidence(ewsRetiring(), ev))
+		}
+	}
 	return out
+}
+
+// exchangeOnlineHost reports whether host is one of Exchange Online's EWS host names
+// (outlook.office365.com, outlook.office.com, and the *.outlook.com and *.office365.com
+// names some tenants are given).
+func exchangeOnlineHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	return h == "outlook.office365.com" || h == "outlook.office.com" ||
+		strings.HasSuffix(h, ".outlook.com") || strings.HasSuffix(h, ".office365.com")
+}
+
+// answeredAsExchangeOnline reports whether the server's answer is Exchange Online's
+// whatever its host name: a 401 that offers OAuth bearer tokens alone (Exchange Online
+// retired Basic authentication and never offered NTLM), or a 403 to a bearer request.
+func answeredAsExchangeOnline(err error) bool {
+	var ae *ewsclient.AuthError
+	if errors.As(err, &ae) {
+		return len(ae.Offered) > 0 && !slices.ContainsFunc(ae.Offered, func(s string) bool { return !strings.EqualFold(s, "Bearer") })
+	}
+	return errors.Is(err, ewsclient.ErrEWSDisabled)
+}
+
+// ewsRetiring is the warning of an EWS configuration that points at Exchange Online.
+func ewsRetiring() Result {
+	return Result{Check: CheckServerVersion, Status: StatusWarning, Code: CodeEWSRetiring,
+		Message: "This EWS URL is Exchange Online, where Microsoft is switching EWS off: since 1 October 2026 it is off unless " +
+			"an administrator allows it, and on 1 April 2027 it is turned off for good. Exchange Online no longer accepts a " +
+			"service account's password nor the ApplicationImpersonation role either.",
+		Fix: "Choose the \"Microsoft 365 (app-only)\" access type in the Email Configuration: register an app in Entra ID " +
+			"with the Mail.Read, Calendars.Read and Contacts.Read application permissions, grant admin consent, limit it to " +
+			"the synced mailboxes with RBAC for Applications, and enter its tenant, client ID and secret. Mailbridge then " +
+			"syncs through Microsoft Graph."}
+}
+
+// withEvidence gives a result the probe's evidence.
+func withEvidence(res Result, ev Evidence) Result {
+	res.Evidence = ev
+	return res
+}
+
+// hasCode reports whether one of results has code.
+func hasCode(results []Result, code Code) bool {
+	return slices.ContainsFunc(results, func(r Result) bool { return r.Code == code })
+}
+
+// insertBefore inserts res before the first result of check, or at the end.
+func insertBefore(results []Result, check Check, res Result) []Result {
+	i := slices.IndexFunc(results, func(r Result) bool { return r.Check == check })
+	if i < 0 {
+		return append(results, res)
+	}
+	return slices.Insert(results, i, res)
 }
 
 const notEWSFix = "Use the EWS URL, which ends in /EWS/Exchange.asmx (for example https://mail.contoso.com/EWS/Exchange.asmx), " +

@@ -23,6 +23,7 @@ func (s *Simulator) adminEntraRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+p+"/apps/{id}/certificates", s.adminAddAppCertificate)
 	mux.HandleFunc("GET "+p+"/graph/throttle", s.adminGraphThrottle)
 	mux.HandleFunc("PUT "+p+"/graph/throttle", s.adminSetGraphThrottle)
+	s.adminGraphSubscriptionRoutes(mux)
 }
 
 func (s *Simulator) adminTenant(w http.ResponseWriter, r *http.Request) {

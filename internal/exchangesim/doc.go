@@ -20,6 +20,14 @@
 //	GET  /v1.0/places/microsoft.graph.roomlist, /v1.0/places/microsoft.graph.room,
 //	     /v1.0/places/{roomlist}/microsoft.graph.roomlist/rooms
 //	POST /v1.0/$batch
+//	POST /v1.0/subscriptions, GET /v1.0/subscriptions[/{id}], PATCH and DELETE
+//	     /v1.0/subscriptions/{id}, POST /v1.0/subscriptions/{id}/reauthorize
+//
+// Subscriptions (change notifications, graph_subscriptions.go) watch a user's
+// mailFolders('inbox')/messages, messages, events or contacts: creation runs the
+// validation handshake against notificationUrl and lifecycleNotificationUrl (https, or
+// http to loopback), and every created, updated or deleted item of the resource is then
+// POSTed there with the subscription's clientState; they last at most 10080 minutes.
 //
 // With ListenConfig.MicrosoftHosts and TLS, the certificate also covers
 // graph.microsoft.com, login.microsoftonline.com and outlook.office365.com, and
@@ -48,5 +56,8 @@
 // blocks EWS), apps under /sim/api/apps (POST an AppSpec; PUT …/{id}/consent,
 // …/{id}/scope, …/{id}/permissions; POST …/{id}/secrets; DELETE …/{id}) and Graph's
 // throttling under /sim/api/graph/throttle (GraphThrottlePolicy: mailbox_concurrency,
-// requests, window_seconds; all off by default).
+// requests, window_seconds; all off by default). GET /sim/api/graph/subscriptions lists
+// the live subscriptions, and POST /sim/api/graph/subscriptions/{id}/lifecycle with
+// {"event": "reauthorizationRequired" | "subscriptionRemoved" | "missed"} sends that
+// lifecycle notification (Simulator.SendLifecycleNotification).
 package exchangesim

@@ -37,6 +37,10 @@ type Microsoft365Options struct {
 	TokenLifetime time.Duration
 	// GraphThrottle limits Graph requests; the zero value limits nothing.
 	GraphThrottle GraphThrottlePolicy
+	// NotificationClient sends change notifications and validation requests to
+	// subscribers' endpoints; nil means a client with Graph's 10-second timeout that
+	// follows no redirects.
+	NotificationClient *http.Client
 }
 
 // GraphThrottlePolicy models Graph's Outlook-service limits. Zero fields are off.
@@ -263,7 +267,7 @@ var graphSegments = func() map[string]string {
 	m := map[string]string{}
 	for _, s := range []string{"v1.0", "users", "mailFolders", "childFolders", "messages", "delta",
 		"calendarView", "contacts", "contactFolders", "calendar", "getSchedule", "places",
-		"microsoft.graph.roomlist", "microsoft.graph.room", "rooms", "$batch", "groups", "transitiveMembers"} {
+		"microsoft.graph.roomlist", "microsoft.graph.room", "rooms", "$batch", "groups", "transitiveMembers", "subscriptions", "reauthorize"} {
 		m[strings.ToLower(s)] = s
 	}
 	m["microsoft.graph.delta"] = "delta"
@@ -309,6 +313,12 @@ func (s *Simulator) graphHandler() http.Handler {
 	handle("GET /v1.0/places/microsoft.graph.roomlist", s.graphRoomLists)
 	handle("GET /v1.0/places/microsoft.graph.room", s.graphRooms)
 	handle("GET /v1.0/places/{list}/microsoft.graph.roomlist/rooms", s.graphRooms)
+	handle("POST /v1.0/subscriptions", s.graphCreateSubscription)
+	handle("GET /v1.0/subscriptions", s.graphListSubscriptions)
+	handle("GET /v1.0/subscriptions/{id}", s.graphGetSubscription)
+	handle("PATCH /v1.0/subscriptions/{id}", s.graphUpdateSubscription)
+	handle("DELETE /v1.0/subscriptions/{id}", s.graphDeleteSubscription)
+	handle("POST /v1.0/subscriptions/{id}/reauthorize", s.graphReauthorizeSubscription)
 
 	var serve http.HandlerFunc
 	serve = func(w http.ResponseWriter, r *http.Request) {

@@ -104,6 +104,8 @@ type Simulator struct {
 	tokenKey      []byte
 	graphThrottle *graphThrottle
 	userIDs       sync.Map // Entra object ID → primary SMTP address (see graphUserByKey)
+	// graphSubs are Graph's change-notification subscriptions (graph_subscriptions.go).
+	graphSubs *graphSubs
 }
 
 // The handler serves an operation only if the Simulator implements its …Backend interface
@@ -174,6 +176,7 @@ func New(opts Options) (*Simulator, error) {
 	}
 	s.graphThrottle = newGraphThrottle(opts.Clock, opts.Microsoft365.GraphThrottle)
 	s.subs = newSubscriptions(s)
+	s.graphSubs = newGraphSubs(s)
 	doms := world.Directory().Domains()
 	if len(doms) == 0 {
 		return nil, errors.New("exchangesim: the scenario has no domain")
@@ -311,6 +314,8 @@ type Server struct {
 	done    chan struct{}
 	err     error
 	certs   *Certificates
+	// stopNotify stops the delivery of Graph change notifications and waits for it.
+	stopNotify func()
 }
 
 // Info returns the server's URLs.
@@ -357,6 +362,7 @@ func (srv *Server) CAPEM() []byte {
 // Shutdown stops accepting connections and waits for in-flight requests (streaming
 // subscriptions are ended), up to ctx's deadline.
 func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.stopNotify()
 	err := srv.http.Shutdown(ctx)
 	<-srv.done
 	if errors.Is(srv.err, http.ErrServerClosed) {
@@ -460,6 +466,13 @@ func (s *Simulator) Start(ctx context.Context, cfg ListenConfig) (*Server, error
 		defer once.Do(func() { close(srv.done) })
 		srv.err = srv.http.Serve(ln)
 	}()
+	nctx, cancel := context.WithCancel(ctx)
+	notifyDone := make(chan struct{})
+	go func() {
+		defer close(notifyDone)
+		s.graphSubs.run(nctx)
+	}()
+	srv.stopNotify = func() { cancel(); <-notifyDone }
 	return srv, nil
 }
 

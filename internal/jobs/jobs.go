@@ -138,6 +138,11 @@ type Config struct {
 	WebhookInterval, AlertInterval time.Duration
 	// Lifecycle is the periodic work of joiners, leavers and retention (lifecycle.go).
 	Lifecycle Lifecycle
+	// GraphSubscriptions, if set, keeps the Microsoft Graph change-notification
+	// subscriptions of every organization current (graphsubs.go); it runs at start and
+	// every GraphSubscriptionInterval (default 1 hour), well within their renewal margin.
+	GraphSubscriptions        func(ctx context.Context) error
+	GraphSubscriptionInterval time.Duration
 }
 
 // Runner runs the jobs of one node.
@@ -254,6 +259,11 @@ func New(cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	periodic = append(periodic, notify...)
+	graphSubs, err := r.graphSubsJobs(workers)
+	if err != nil {
+		return nil, err
+	}
+	periodic = append(periodic, graphSubs...)
 	client, err := river.NewClient(driver(cfg.Store), &river.Config{
 		ID:                   cfg.NodeID,
 		Logger:               cfg.Logger.With("component", "river"),

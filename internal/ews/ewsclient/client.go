@@ -338,7 +338,8 @@ func (c *Client) authError(resp *http.Response) *AuthError {
 // httpError reads the start of an unexpected answer and closes it.
 func (c *Client) httpError(resp *http.Response) *HTTPError {
 	defer closeBody(resp)
-	e := &HTTPError{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}
+	e := &HTTPError{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+		EWSDisabled: resp.StatusCode == http.StatusForbidden && c.auth.Scheme() == "Bearer"}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		e.Location = resp.Header.Get("Location")
 	}

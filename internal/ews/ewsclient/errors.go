@@ -56,6 +56,10 @@ func (e *AuthError) Error() string {
 		return fmt.Sprintf("authentication failed (HTTP 401)%s: the server does not offer %s authentication (it offers: %s)",
 			who, e.Scheme, offered)
 	}
+	if strings.EqualFold(e.Scheme, "Bearer") {
+		return "authentication failed (HTTP 401) with an OAuth token: Exchange Online refused the app's token " +
+			"(the app needs the full_access_as_app permission with admin consent, and a token for https://outlook.office365.com)"
+	}
 	return fmt.Sprintf("authentication failed (HTTP 401)%s with %s: the user name or password is wrong, "+
 		"or the account does not exist, is disabled or locked out; Exchange answers all of these alike", who, e.Scheme)
 }
@@ -70,6 +74,17 @@ type HTTPError struct {
 	Location    string // Location header of a redirect
 	// Body is the start of the answer's body, truncated and with credentials redacted.
 	Body string
+	// EWSDisabled marks a 403 to a bearer-authenticated request: Exchange Online's answer
+	// when EWS is switched off (the error then unwraps to ErrEWSDisabled).
+	EWSDisabled bool
+}
+
+// Unwrap returns ErrEWSDisabled for Exchange Online's "EWS is off" answer.
+func (e *HTTPError) Unwrap() error {
+	if e.EWSDisabled {
+		return ErrEWSDisabled
+	}
+	return nil
 }
 
 func (e *HTTPError) Error() string {
@@ -83,6 +98,9 @@ func (e *HTTPError) Error() string {
 	}
 	if e.Body != "" {
 		fmt.Fprintf(&b, ": %s", e.Body)
+	}
+	if e.EWSDisabled {
+		fmt.Fprintf(&b, " (%v)", ErrEWSDisabled)
 	}
 	return b.String()
 }

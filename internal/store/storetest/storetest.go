@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"WebhookStatusEvents", testWebhookStatusEvents},
 		{"Incidents", testIncidents},
 		{"IncidentDetectRace", testIncidentDetectRace},
+		{"GraphSubscriptions", testGraphSubscriptions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
