@@ -128,11 +128,11 @@ func (c *AppChecker) Check(ctx context.Context, users []string, emit func(Result
 		return Summary{}, err
 	}
 	defer r.client.CloseIdleConnections()
-	rec := &appRecorder{emit: emit, account: StatusOK, final: map[string]Result{}}
+	rec := newTally(emit)
 
-	proceed := r.appChecks(ctx, rec)
+	proceed := r.appChecks(ctx, &rec)
 	if err := ctx.Err(); err != nil {
-		return rec.summary(start, c.opts.Now(), r.reqs.count()), err
+		return rec.summary(r.reqs.count(), c.opts.Now().Sub(start)), err
 	}
 	if proceed {
 		var list []string
@@ -143,14 +143,14 @@ func (c *AppChecker) Check(ctx context.Context, users []string, emit func(Result
 				rec.add(invalidOutcome(u).final())
 			}
 		}
-		r.userChecks(ctx, list, rec)
+		r.userChecks(ctx, list, &rec)
 	}
-	return rec.summary(start, c.opts.Now(), r.reqs.count()), ctx.Err()
+	return rec.summary(r.reqs.count(), c.opts.Now().Sub(start)), ctx.Err()
 }
 
 // appChecks asks for a token and reads the permissions it carries; it reports whether
 // the users can be checked.
-func (r *appRun) appChecks(ctx context.Context, rec *appRecorder) bool {
+func (r *appRun) appChecks(ctx context.Context, rec *tally) bool {
 	tok, err := r.tokens.Token(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -249,7 +249,7 @@ func (r *appRun) tokenFailure(err error) Result {
 
 // userChecks checks the users, Options.Concurrency at a time, reporting each in input
 // order as soon as it and those before it are known.
-func (r *appRun) userChecks(ctx context.Context, users []string, rec *appRecorder) {
+func (r *appRun) userChecks(ctx context.Context, users []string, rec *tally) {
 	results := make([]chan Result, len(users))
 	for i := range results {
 		results[i] = make(chan Result, 1)
@@ -364,48 +364,6 @@ func tokenRoles(tok string) ([]string, bool) {
 		return nil, false
 	}
 	return claims.Roles, true
-}
-
-// appRecorder keeps the results of an app check for its summary.
-type appRecorder struct {
-	emit    func(Result)
-	account Status
-	order   []string
-	final   map[string]Result
-}
-
-func (rec *appRecorder) add(res Result) {
-	if res.User == "" {
-		rec.account = worse(rec.account, res.Status)
-	} else {
-		key := strings.ToLower(res.User)
-		if _, ok := rec.final[key]; !ok {
-			rec.order = append(rec.order, key)
-		}
-		rec.final[key] = res
-	}
-	if rec.emit != nil {
-		rec.emit(res)
-	}
-}
-
-func (rec *appRecorder) summary(start, end time.Time, requests int64) Summary {
-	s := Summary{CodesVersion: CodesVersion, Users: len(rec.order), ServiceAccount: rec.account, Codes: map[Code]int{}, Requests: requests}
-	for _, k := range rec.order {
-		res := rec.final[k]
-		switch res.Status {
-		case StatusOK:
-			s.OK++
-		case StatusWarning:
-			s.Warning++
-		default:
-			s.Failure++
-		}
-		s.Codes[res.Code]++
-	}
-	s.Duration = end.Sub(start)
-	s.DurationMS = s.Duration.Milliseconds()
-	return s
 }
 
 func sortedKeys(m map[string]string) []string {

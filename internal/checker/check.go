@@ -244,42 +244,41 @@ func (c *Checker) CheckMailbox(ctx context.Context, user string, emit func(Resul
 	return rec.summary(), nil
 }
 
-// recorder reports results and keeps what the summary needs. It is used from one
-// goroutine.
-type recorder struct {
-	r       *run
+// tally keeps what a summary needs: the worst account-level status and each user's
+// last result, in the order users first appeared. Both checkers use it.
+type tally struct {
 	emit    func(Result)
-	start   time.Time
 	account Status
 	order   []string
 	final   map[string]Result
 }
 
-func newRecorder(r *run, emit func(Result)) *recorder {
-	return &recorder{r: r, emit: emit, start: r.c.opts.Now(), account: StatusOK, final: map[string]Result{}}
+func newTally(emit func(Result)) tally {
+	return tally{emit: emit, account: StatusOK, final: map[string]Result{}}
 }
 
-func (rec *recorder) add(res Result) {
-	res = rec.r.clean(res)
+// add counts a result and emits it.
+func (t *tally) add(res Result) {
 	if res.User == "" {
-		rec.account = worse(rec.account, res.Status)
+		t.account = worse(t.account, res.Status)
 	} else {
 		key := strings.ToLower(res.User)
-		if _, ok := rec.final[key]; !ok {
-			rec.order = append(rec.order, key)
+		if _, ok := t.final[key]; !ok {
+			t.order = append(t.order, key)
 		}
-		rec.final[key] = res
+		t.final[key] = res
 	}
-	if rec.emit != nil {
-		rec.emit(res)
+	if t.emit != nil {
+		t.emit(res)
 	}
 }
 
-func (rec *recorder) summary() Summary {
-	s := Summary{CodesVersion: CodesVersion, Users: len(rec.order), ServiceAccount: rec.account,
-		Codes: map[Code]int{}, Requests: rec.r.requests()}
-	for _, k := range rec.order {
-		res := rec.final[k]
+// summary totals the results; requests and the duration are the caller's.
+func (t *tally) summary(requests int64, d time.Duration) Summary {
+	s := Summary{CodesVersion: CodesVersion, Users: len(t.order), ServiceAccount: t.account, Codes: map[Code]int{}, Requests: requests,
+		Duration: d, DurationMS: d.Milliseconds()}
+	for _, k := range t.order {
+		res := t.final[k]
 		switch res.Status {
 		case StatusOK:
 			s.OK++
@@ -290,8 +289,25 @@ func (rec *recorder) summary() Summary {
 		}
 		s.Codes[res.Code]++
 	}
-	s.Duration = rec.r.c.opts.Now().Sub(rec.start)
-	s.DurationMS = s.Duration.Milliseconds()
+	return s
+}
+
+// recorder reports the EWS checker's results (cleaned of secrets) and keeps what the
+// summary needs. It is used from one goroutine.
+type recorder struct {
+	tally
+	r     *run
+	start time.Time
+}
+
+func newRecorder(r *run, emit func(Result)) *recorder {
+	return &recorder{tally: newTally(emit), r: r, start: r.c.opts.Now()}
+}
+
+func (rec *recorder) add(res Result) { rec.tally.add(rec.r.clean(res)) }
+
+func (rec *recorder) summary() Summary {
+	s := rec.tally.summary(rec.r.requests(), rec.r.c.opts.Now().Sub(rec.start))
 	if v := rec.r.client.ServerVersion(); v != nil {
 		s.ServerVersion = versionResult(v).Evidence.ServerVersion
 	}

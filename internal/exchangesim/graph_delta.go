@@ -130,6 +130,14 @@ func (s *Simulator) graphDelta(w http.ResponseWriter, r *http.Request, mb *Mailb
 		}
 	}
 	tok.State = state
+	s.writeDeltaPage(w, r, tok, odataType, value, last, applied, size)
+	return nil
+}
+
+// writeDeltaPage answers a page of a delta round: its entries, then @odata.nextLink
+// while changes remain or @odata.deltaLink at the end, each carrying tok.
+func (s *Simulator) writeDeltaPage(w http.ResponseWriter, r *http.Request, tok deltaToken, odataType string, value []map[string]any,
+	last, applied bool, size int) {
 	link := requestBase(r) + r.URL.Path + "?"
 	resp := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(" + strings.TrimPrefix(odataType, "#") + ")", "value": value}
 	if last {
@@ -141,7 +149,6 @@ func (s *Simulator) graphDelta(w http.ResponseWriter, r *http.Request, mb *Mailb
 		w.Header().Set("Preference-Applied", fmt.Sprintf("odata.maxpagesize=%d", size))
 	}
 	writeGraphJSON(w, http.StatusOK, resp)
-	return nil
 }
 
 // deltaError maps an error of the sync engine to Graph's answer: a state the mailbox no

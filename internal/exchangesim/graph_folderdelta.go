@@ -1,10 +1,6 @@
 package exchangesim
 
-import (
-	"fmt"
-	"net/http"
-	"net/url"
-)
+import "net/http"
 
 // graphMailFoldersDelta is GET /users/{id}/mailFolders/delta: the mailbox's mail folders
 // (every level) added, changed or deleted since the token, on the same engine as EWS's
@@ -45,16 +41,6 @@ func (s *Simulator) graphMailFoldersDelta(w http.ResponseWriter, r *http.Request
 		}
 	}
 	tok.State = state
-	link := requestBase(r) + r.URL.Path + "?"
-	resp := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(mailFolder)", "value": value}
-	if last {
-		resp["@odata.deltaLink"] = link + url.Values{"$deltatoken": {s.encodeDeltaToken(tok)}}.Encode()
-	} else {
-		resp["@odata.nextLink"] = link + url.Values{"$skiptoken": {s.encodeDeltaToken(tok)}}.Encode()
-	}
-	if applied {
-		w.Header().Set("Preference-Applied", fmt.Sprintf("odata.maxpagesize=%d", size))
-	}
-	writeGraphJSON(w, http.StatusOK, resp)
+	s.writeDeltaPage(w, r, tok, "#microsoft.graph.mailFolder", value, last, applied, size)
 	return nil
 }
