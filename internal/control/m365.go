@@ -247,7 +247,10 @@ func (s *Service) newGraphClient(rc resolvedConfig) (*graph.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return graph.New(tokens, graph.Options{BaseURL: s.cfg.GraphURL, RootCAs: s.cfg.RootCAs, DialContext: s.dial, Now: s.now})
+	// Graph's own limit (10,000 requests per 10 minutes per app and mailbox) is kept on
+	// this side too, so that a busy mailbox waits rather than meets 429s.
+	return graph.New(tokens, graph.Options{BaseURL: s.cfg.GraphURL, RootCAs: s.cfg.RootCAs, DialContext: s.dial, Now: s.now,
+		Budget: &graph.DefaultBudget})
 }
 
 // graphClientCache holds one Graph client per organization, for its configuration's

@@ -67,7 +67,8 @@ type Options struct {
 	// MaxConcurrentPerMailbox bounds the requests in flight per mailbox; default (and
 	// Graph's limit) DefaultMaxConcurrentPerMailbox.
 	MaxConcurrentPerMailbox int
-	// Budget, if not nil, bounds the app's request rate (for example DefaultBudget).
+	// Budget, if not nil, bounds the app's request rate per mailbox, as Graph counts it
+	// (for example DefaultBudget).
 	Budget *Budget
 	// PageSize, if positive, is sent as Prefer: odata.maxpagesize on delta and list
 	// requests.
@@ -105,7 +106,7 @@ type Client struct {
 	opts   Options
 	http   *http.Client
 	mboxes *mailboxLimiter
-	budget *budgetLimiter
+	budget *mailboxBudgets
 }
 
 // New returns a client authenticating with tokens (an app-only token source for the
@@ -158,7 +159,7 @@ func New(tokens TokenSource, opts Options) (*Client, error) {
 	}
 	c := &Client{base: u, tokens: tokens, opts: opts, mboxes: newMailboxLimiter(opts.MaxConcurrentPerMailbox)}
 	if opts.Budget != nil {
-		if c.budget, err = newBudgetLimiter(*opts.Budget, opts.Now); err != nil {
+		if c.budget, err = newMailboxBudgets(*opts.Budget, opts.Now); err != nil {
 			return nil, err
 		}
 	}
@@ -341,7 +342,7 @@ func (c *Client) wait(ctx context.Context, op string, d time.Duration) error {
 // mailbox's concurrency slot and a unit of the budget.
 func (c *Client) attempt(ctx context.Context, cl call) (status int, h http.Header, body []byte, tok string, err error) {
 	if c.budget != nil {
-		if err := c.budget.take(ctx, cl.cost, func(d time.Duration) {
+		if err := c.budget.take(ctx, cl.mailbox, cl.cost, func(d time.Duration) {
 			if obs := c.opts.Observer; obs != nil {
 				obs.ThrottleWait(cl.op, d)
 			}

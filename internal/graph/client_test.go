@@ -555,6 +555,13 @@ func TestBudget(t *testing.T) {
 	if n.Load() != 2 {
 		t.Errorf("%d requests reached the server, want 2", n.Load())
 	}
+	// Graph counts per mailbox: another mailbox has a budget of its own.
+	if _, err := c.MailFolder(ctx, "carol@contoso.com", "inbox"); err != nil && strings.Contains(err.Error(), "budget") {
+		t.Errorf("another mailbox: %v", err)
+	}
+	if n.Load() != 3 {
+		t.Errorf("%d requests reached the server, want 3", n.Load())
+	}
 }
 
 func TestNewRefusesBadBaseURL(t *testing.T) {

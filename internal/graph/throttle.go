@@ -66,9 +66,38 @@ type Budget struct {
 	Burst int
 }
 
-// DefaultBudget is Graph's documented per-app limit for Outlook resources: 10,000
-// requests per 10 minutes.
+// DefaultBudget is Graph's documented limit for Outlook resources: 10,000 requests per 10
+// minutes, per app and mailbox.
 var DefaultBudget = Budget{Requests: 10000, Per: 10 * time.Minute}
+
+// mailboxBudgets hold one budget per mailbox (and one for the calls on no mailbox:
+// users, places), as Graph counts them.
+type mailboxBudgets struct {
+	spec Budget
+	now  func() time.Time
+	mu   sync.Mutex
+	m    map[string]*budgetLimiter
+}
+
+func newMailboxBudgets(b Budget, now func() time.Time) (*mailboxBudgets, error) {
+	if _, err := newBudgetLimiter(b, now); err != nil {
+		return nil, err
+	}
+	return &mailboxBudgets{spec: b, now: now, m: map[string]*budgetLimiter{}}, nil
+}
+
+// take is budgetLimiter.take on the mailbox's budget.
+func (mb *mailboxBudgets) take(ctx context.Context, mailbox string, n int, onWait func(time.Duration)) error {
+	key := strings.ToLower(mailbox)
+	mb.mu.Lock()
+	l := mb.m[key]
+	if l == nil {
+		l, _ = newBudgetLimiter(mb.spec, mb.now) // the spec was checked in newMailboxBudgets
+		mb.m[key] = l
+	}
+	mb.mu.Unlock()
+	return l.take(ctx, n, onWait)
+}
 
 // budgetLimiter is a token bucket on an injected clock.
 type budgetLimiter struct {
