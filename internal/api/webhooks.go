@@ -232,8 +232,9 @@ func (h *Handler) listIncidents(w http.ResponseWriter, r *http.Request, c *call)
 		return err
 	}
 	out := make([]incidentJSON, len(incs))
+	app := len(incs) > 0 && h.svc.UsesApp(r.Context(), c.org.ID)
 	for i, in := range incs {
-		out[i] = incidentJSON{ID: in.ID, Kind: in.Kind, Title: control.AlertTitle(in.Kind), Summary: in.Summary, Mailboxes: in.Mailboxes,
+		out[i] = incidentJSON{ID: in.ID, Kind: in.Kind, Title: control.AlertTitleFor(in.Kind, app), Summary: in.Summary, Mailboxes: in.Mailboxes,
 			OpenedAt: utcPtr(in.OpenedAt), ResolvedAt: utcPtr(in.ResolvedAt)}
 	}
 	writeJSON(w, http.StatusOK, struct {

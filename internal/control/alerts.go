@@ -69,6 +69,7 @@ type AlertOutcome struct {
 
 // orgHealth sums up an organization's mailboxes for alerts.
 type orgHealth struct {
+	App bool // Microsoft 365 app-only access: the words are the app's, not a service account's
 	Watched           int // active or stopped (paused ones are an admin's choice)
 	AuthFailed        int
 	ImpersonationLost int // impersonation refused for mailboxes that synced before
@@ -118,6 +119,9 @@ func assess(kind string, h orgHealth, t AlertThresholds, openedAt *time.Time) ve
 	case AlertAuthFailed:
 		v := verdict{Holds: h.AuthFailed > 0, Mailboxes: h.AuthFailed,
 			Summary: fmt.Sprintf("Exchange refused the service account's credentials; the sync of %s is stopped so that the account is not locked out.", plural(h.AuthFailed, "mailbox", "mailboxes"))}
+		if h.App {
+			v.Summary = fmt.Sprintf("Microsoft 365 refused the app's credentials; the sync of %s is stopped until valid ones are saved.", plural(h.AuthFailed, "mailbox", "mailboxes"))
+		}
 		// Over once no mailbox is stopped for it and a sync worked since (new
 		// credentials were saved and accepted), or nothing is watched any more.
 		v.Resolved = !v.Holds && (h.Watched == 0 || openedAt != nil && h.LastSuccess != nil && h.LastSuccess.After(*openedAt))
@@ -125,6 +129,9 @@ func assess(kind string, h orgHealth, t AlertThresholds, openedAt *time.Time) ve
 	case AlertImpersonationLost:
 		v := verdict{Holds: h.ImpersonationLost > 0, Mailboxes: h.ImpersonationLost,
 			Summary: fmt.Sprintf("Exchange refuses to let the service account impersonate %s that synced before (ErrorImpersonateUserDenied).", plural(h.ImpersonationLost, "mailbox", "mailboxes"))}
+		if h.App {
+			v.Summary = fmt.Sprintf("Microsoft 365 refuses the app access to %s that synced before (ErrorAccessDenied: outside its RBAC for Applications scope).", plural(h.ImpersonationLost, "mailbox", "mailboxes"))
+		}
 		v.Resolved = !v.Holds
 		return v
 	case AlertSyncErrors:
@@ -161,7 +168,42 @@ var alertFixes = map[string]string{
 	AlertSyncErrors: "The Mailboxes tab shows each mailbox's error and what to do about it.",
 }
 
-// AlertTitle names an alert kind for people.
+// alertTitlesApp and alertFixesApp are their words for Microsoft 365 app-only access.
+var (
+	alertTitlesApp = map[string]string{
+		AlertAuthFailed:        "Microsoft 365 refused the app's credentials",
+		AlertImpersonationLost: "Access refused for mailboxes that were syncing",
+	}
+	alertFixesApp = map[string]string{
+		AlertAuthFailed: "Enter a valid client secret (or certificate) of the app registration on the Email Configuration tab and save it: " +
+			"every stopped mailbox syncs again at once. The check there says whether the secret expired or the app lost its admin consent.",
+		AlertImpersonationLost: "Put the mailboxes back in the scope of the app's role assignments in Exchange Online " +
+			"(Get-ManagementRoleAssignment -RoleAssignee <client ID>); the check on the Email Configuration tab gives the PowerShell.",
+	}
+)
+
+// AlertTitleFor names an alert kind for people, in the words of the organization's
+// access type (app: Microsoft 365 app-only).
+func AlertTitleFor(kind string, app bool) string {
+	if t, ok := alertTitlesApp[kind]; ok && app {
+		return t
+	}
+	return AlertTitle(kind)
+}
+
+// AlertFixFor is AlertFix in the words of the organization's access type.
+func AlertFixFor(kind string, app bool) string {
+	if f, ok := alertFixesApp[kind]; ok && app {
+		return f
+	}
+	return AlertFix(kind)
+}
+
+// UsesApp reports whether an organization's saved configuration is Microsoft 365
+// app-only access (the panel and the API word its alerts accordingly).
+func (s *Service) UsesApp(ctx context.Context, orgID int64) bool { return s.isApp(ctx, orgID) }
+
+// AlertTitle names an alert kind for people (EWS impersonation's words).
 func AlertTitle(kind string) string {
 	if t, ok := alertTitles[kind]; ok {
 		return t
@@ -185,12 +227,12 @@ type incidentJSON struct {
 	ResolvedAt *time.Time `json:"resolved_at"`
 }
 
-func incidentPayload(typ string) func(store.Incident) ([]byte, error) {
+func incidentPayload(typ string, app bool) func(store.Incident) ([]byte, error) {
 	return func(i store.Incident) ([]byte, error) {
 		return json.Marshal(struct {
 			Type     string       `json:"type"`
 			Incident incidentJSON `json:"incident"`
-		}{typ, incidentJSON{ID: i.ID, Kind: i.Kind, Title: AlertTitle(i.Kind), Summary: i.Summary, Mailboxes: i.Mailboxes,
+		}{typ, incidentJSON{ID: i.ID, Kind: i.Kind, Title: AlertTitleFor(i.Kind, app), Summary: i.Summary, Mailboxes: i.Mailboxes,
 			DetectedAt: i.DetectedAt, OpenedAt: i.OpenedAt, ResolvedAt: i.ResolvedAt}})
 	}
 }
@@ -291,6 +333,7 @@ func (n *Notifier) EvaluateAlerts(ctx context.Context, orgID int64) (AlertOutcom
 		return out, err
 	}
 	h := summarizeHealth(counts, last)
+	h.App = n.s.isApp(ctx, orgID)
 	current, err := st.UnresolvedIncidents(ctx, orgID)
 	if err != nil {
 		return out, err
@@ -320,7 +363,7 @@ func (n *Notifier) EvaluateAlerts(ctx context.Context, orgID int64) (AlertOutcom
 			}
 			fallthrough
 		case v.Holds && inc.OpenedAt == nil && !now.Before(inc.DetectedAt.Add(v.Wait)):
-			opened, ids, err := st.OpenIncident(ctx, inc.ID, v.Summary, v.Mailboxes, incidentPayload("incident.opened"))
+			opened, ids, err := st.OpenIncident(ctx, inc.ID, v.Summary, v.Mailboxes, incidentPayload("incident.opened", h.App))
 			if err != nil {
 				return out, err
 			}
@@ -333,7 +376,7 @@ func (n *Notifier) EvaluateAlerts(ctx context.Context, orgID int64) (AlertOutcom
 				return out, err
 			}
 		case exists && (inc.OpenedAt == nil && !v.Holds || inc.OpenedAt != nil && v.Resolved):
-			resolved, ids, err := st.ResolveIncident(ctx, inc.ID, incidentPayload("incident.resolved"))
+			resolved, ids, err := st.ResolveIncident(ctx, inc.ID, incidentPayload("incident.resolved", h.App))
 			if err != nil {
 				return out, err
 			}
@@ -416,7 +459,7 @@ func (n *Notifier) sendIncidentEmail(ctx context.Context, inc store.Incident, re
 	if err != nil {
 		return err
 	}
-	msg := incidentMessage(org, inc, recovery, samples, n.cfg.PublicURL)
+	msg := incidentMessage(org, inc, recovery, samples, n.cfg.PublicURL, n.s.isApp(ctx, inc.OrgID))
 	msg.To = to
 	if err := mailer.Send(ctx, n.cfg.Mailer, msg); err != nil {
 		return err
@@ -426,8 +469,8 @@ func (n *Notifier) sendIncidentEmail(ctx context.Context, inc store.Incident, re
 }
 
 // incidentMessage writes an incident's alert or recovery notice.
-func incidentMessage(org store.Organization, inc store.Incident, recovery bool, samples []string, publicURL string) mailer.Message {
-	title := AlertTitle(inc.Kind)
+func incidentMessage(org store.Organization, inc store.Incident, recovery bool, samples []string, publicURL string, app bool) mailer.Message {
+	title := AlertTitleFor(inc.Kind, app)
 	var b strings.Builder
 	at := func(t *time.Time) string {
 		if t == nil {
@@ -453,7 +496,7 @@ func incidentMessage(org store.Organization, inc store.Incident, recovery bool, 
 			}
 			b.WriteString(".\n")
 		}
-		b.WriteString("\nWhat to do: " + alertFixes[inc.Kind] + "\n")
+		b.WriteString("\nWhat to do: " + AlertFixFor(inc.Kind, app) + "\n")
 		b.WriteString("\nYou will get one more email when this is resolved.\n")
 	}
 	if publicURL != "" {

@@ -440,3 +440,42 @@ func TestAlertSyncErrors(t *testing.T) {
 		t.Fatalf("incident events %q", got)
 	}
 }
+
+// A Microsoft 365 organization's alerts speak of the app, not of a service account: a
+// refused app credential is titled and explained in its words, by email and by webhook.
+func TestAlertAuthFailedApp(t *testing.T) {
+	t.Parallel()
+	a := newAlertEnv(t, "", control.AlertThresholds{}, "alice@contoso.com")
+	v, err := a.svc.GetEmailConfig(ctx, a.e.Operator, a.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := controltest.ContosoAppConfig()
+	app.BaseVersion = v.Version
+	if _, err := a.svc.SaveEmailConfig(ctx, a.e.Operator, a.org, app); err != nil {
+		t.Fatal(err)
+	}
+	from := len(a.rcv.requests())
+	if n, err := a.e.Store.StopMailboxes(ctx, a.org, control.SyncCodeAuthFailed, "Microsoft 365 refused the app's credentials."); err != nil || n != 1 {
+		t.Fatalf("stopped %d: %v", n, err)
+	}
+	if out := a.evaluate(t); len(out.Emails) != 1 {
+		t.Fatalf("evaluation %+v", out)
+	}
+	mails := a.emails(t)
+	if len(mails) != 1 || mails[0].Subject != "[mailbridge] Contoso: Microsoft 365 refused the app's credentials" {
+		t.Fatalf("emails %+v", mails)
+	}
+	for _, want := range []string{"Microsoft 365 refused the app's credentials; the sync of 1 mailbox is stopped", "valid client secret (or certificate)"} {
+		if !strings.Contains(mails[0].Body, want) {
+			t.Fatalf("the alert does not say %q:\n%s", want, mails[0].Body)
+		}
+	}
+	if strings.Contains(mails[0].Body, "service account") {
+		t.Fatalf("the alert speaks of a service account:\n%s", mails[0].Body)
+	}
+	b, _ := json.Marshal(a.statusEvents(t, from))
+	if !strings.Contains(string(b), "Microsoft 365 refused the app's credentials") {
+		t.Fatalf("status events %s", b)
+	}
+}

@@ -157,9 +157,10 @@ func (h *Handler) ongoingAlerts(r *http.Request, c *call) []string {
 		return nil
 	}
 	var out []string
+	app := len(incs) > 0 && h.svc.UsesApp(r.Context(), c.org.ID)
 	for _, in := range incs {
 		if in.ResolvedAt == nil {
-			out = append(out, control.AlertTitle(in.Kind))
+			out = append(out, control.AlertTitleFor(in.Kind, app))
 		}
 	}
 	return out

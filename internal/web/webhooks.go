@@ -80,8 +80,9 @@ func (h *Handler) renderWebhooks(w http.ResponseWriter, r *http.Request, c *call
 	for _, wh := range hooks {
 		d.Webhooks = append(d.Webhooks, webhookRow{Webhook: wh, EventsLabel: eventsLabel(wh.Events)})
 	}
+	app := len(incs) > 0 && h.svc.UsesApp(r.Context(), c.org.ID)
 	for _, in := range incs {
-		d.Incidents = append(d.Incidents, incidentRow{Incident: in, Title: control.AlertTitle(in.Kind), Fix: control.AlertFix(in.Kind)})
+		d.Incidents = append(d.Incidents, incidentRow{Incident: in, Title: control.AlertTitleFor(in.Kind, app), Fix: control.AlertFixFor(in.Kind, app)})
 	}
 	return h.render(w, status, "webhooks", h.page(w, r, c, "Webhooks & alerts · "+c.org.Name, "webhooks", d))
 }
