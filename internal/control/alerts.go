@@ -69,8 +69,8 @@ type AlertOutcome struct {
 
 // orgHealth sums up an organization's mailboxes for alerts.
 type orgHealth struct {
-	App bool // Microsoft 365 app-only access: the words are the app's, not a service account's
-	Watched           int // active or stopped (paused ones are an admin's choice)
+	App               bool // Microsoft 365 app-only access: the words are the app's, not a service account's
+	Watched           int  // active or stopped (paused ones are an admin's choice)
 	AuthFailed        int
 	ImpersonationLost int // impersonation refused for mailboxes that synced before
 	SyncErrors        int // other errors
