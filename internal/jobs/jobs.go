@@ -112,6 +112,10 @@ type Config struct {
 	Logger            *slog.Logger
 	// BeforeWork, if set, is called at the start of each sync job (tests).
 	BeforeWork func(ctx context.Context, args SyncArgs)
+	// BeforeSleep, if set, is called when a step leaves its mailbox up to date, after
+	// it looked for a wake request and just before its job sleeps for the poll interval
+	// (tests: a wake at that moment).
+	BeforeSleep func(ctx context.Context, args SyncArgs)
 	// AccountSlots bounds the sync steps running at once, across all nodes, for one
 	// organization's service account (each step has up to the engine's FetchConcurrency
 	// requests in flight, so the account's requests stay under Exchange's
@@ -155,6 +159,12 @@ type Runner struct {
 	log        *slog.Logger
 	stopRescue context.CancelFunc
 	rescueDone chan struct{}
+	// follow are the sync jobs a wake found running, by job id, with when to stop
+	// looking (see followWakes).
+	follow struct {
+		sync.Mutex
+		jobs map[int64]time.Time
+	}
 }
 
 // driver returns River's driver for the store's database.
@@ -293,9 +303,76 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.rescueDone = make(chan struct{})
 	go func() {
 		defer close(r.rescueDone)
+		var wg sync.WaitGroup
+		wg.Go(func() { r.followWakes(rctx) })
 		r.rescueLoop(rctx)
+		wg.Wait()
 	}()
 	return nil
+}
+
+// A wake that finds the mailbox's job running asks the step to run again when it ends
+// (RequestWake), and the step looks for such a request before it sleeps. A wake that
+// lands after that look but before River has recorded the sleep would wait for the
+// next poll: so such jobs are followed for a while, and one found sleeping for longer
+// than a second is made available at once.
+const (
+	followFor   = 10 * time.Second
+	followEvery = 200 * time.Millisecond
+)
+
+// followWake follows a job a wake found running.
+func (r *Runner) followWake(jobID int64) {
+	r.follow.Lock()
+	defer r.follow.Unlock()
+	if r.follow.jobs == nil {
+		r.follow.jobs = map[int64]time.Time{}
+	}
+	r.follow.jobs[jobID] = time.Now().Add(followFor)
+}
+
+// followWakes looks at the followed jobs until ctx ends.
+func (r *Runner) followWakes(ctx context.Context) {
+	t := time.NewTicker(followEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		r.follow.Lock()
+		ids := make(map[int64]time.Time, len(r.follow.jobs))
+		for id, until := range r.follow.jobs {
+			ids[id] = until
+		}
+		r.follow.Unlock()
+		for id, until := range ids {
+			done := r.followOne(ctx, id, until)
+			if done {
+				r.follow.Lock()
+				delete(r.follow.jobs, id)
+				r.follow.Unlock()
+			}
+		}
+	}
+}
+
+// followOne looks at one followed job and reports whether following it is over.
+func (r *Runner) followOne(ctx context.Context, id int64, until time.Time) bool {
+	job, err := r.client.JobGet(ctx, id)
+	switch {
+	case err != nil:
+		return ctx.Err() == nil && !time.Now().Before(until) || errors.Is(err, river.ErrNotFound)
+	case job.State == rivertype.JobStateRunning:
+		return !time.Now().Before(until)
+	case job.State == rivertype.JobStateScheduled && job.ScheduledAt.After(time.Now().Add(time.Second)):
+		if _, err := r.client.JobRetry(ctx, id); err != nil && ctx.Err() == nil {
+			r.log.Warn("wake a sleeping sync job", "job_id", id, "err", err)
+		}
+		return true
+	}
+	return true // ran again, or ended: the wake was served
 }
 
 // Stop stops fetching jobs and waits for the running ones (they snooze where they are).
@@ -369,6 +446,7 @@ func (r *Runner) insert(ctx context.Context, jobs []SyncArgs, wake bool) error {
 				if err := r.cfg.Store.RequestWake(ctx, chunk[i].UserID); err != nil {
 					return fmt.Errorf("jobs: wake: %w", err)
 				}
+				r.followWake(jr.Job.ID)
 			}
 		}
 	}

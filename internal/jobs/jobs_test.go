@@ -608,3 +608,54 @@ func TestJobsRecheck(t *testing.T) {
 		t.Fatalf("re-checked %v, want %d and %d", got, f.org, other.ID)
 	}
 }
+
+// A wake that lands after a step looked for one, just before its job goes to sleep for
+// the poll interval (an hour here), is not lost: the job runs again at once.
+func TestWakeBeforeSleep(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "mb.db"))
+	alice := f.users["alice@contoso.com"]
+	var steps atomic.Int64
+	var armed atomic.Bool
+	var r *jobs.Runner
+	woke := make(chan error, 1)
+	r, err := jobs.New(jobs.Config{Store: f.st, Engine: syncer.New(f.st, syncer.Options{PageSize: 50, StepBudget: time.Second}),
+		Sources: f.src, NodeID: "node-a", Workers: 3, PollInterval: time.Hour,
+		BeforeWork: func(_ context.Context, a jobs.SyncArgs) {
+			if a.UserID == alice {
+				steps.Add(1)
+			}
+		},
+		BeforeSleep: func(ctx context.Context, a jobs.SyncArgs) {
+			if a.UserID == alice && armed.CompareAndSwap(true, false) {
+				woke <- r.Enqueue(ctx, f.org, []int64{alice}) // the job runs: the wake is a request
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		r.Stop(c)
+	})
+	events, stop := r.Subscribe(river.EventKindJobSnoozed, river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stop()
+	f.activate(t, r)
+	waitFor(t, events, "every mailbox synced", func() bool { return equalMaps(f.statuses(t), wantSynced) })
+	// A notification wakes alice's sleeping job; at the end of that step, another
+	// arrives in the window.
+	before := steps.Load()
+	armed.Store(true)
+	if err := r.Enqueue(ctx, f.org, []int64{alice}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, events, "the woken step", func() bool { return steps.Load() >= before+1 && !armed.Load() })
+	if err := <-woke; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, events, "the step after the late wake", func() bool { return steps.Load() >= before+2 })
+}

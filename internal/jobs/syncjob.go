@@ -188,6 +188,9 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		if now, gerr := cfg.Store.GetMailbox(bg, args.OrgID, args.UserID); gerr == nil && now.WakeAt != nil && !now.WakeAt.Before(start.Add(-time.Second)) {
 			return river.JobSnooze(0)
 		}
+		if cfg.BeforeSleep != nil {
+			cfg.BeforeSleep(ctx, args)
+		}
 		return river.JobSnooze(cfg.PollInterval)
 	case errors.Is(err, syncer.ErrMore):
 		outcome = "more"
