@@ -49,8 +49,13 @@ frank@contoso.com, open Email Configuration, choose Microsoft Exchange
 Impersonation, enter svc-sync@contoso.com / %s, press the magic
 wand, then Check Users Exchange Impersonated Access, then Save.
 
+It is a Microsoft 365 tenant too: choose Microsoft 365 (app-only) instead, enter
+the tenant contoso.com (the magic wand finds its ID), the client ID
+%s and the client secret %s.
+
 Press Ctrl+C to stop.
-`, d.URL, d.Operator, d.OperatorPassword, app.DemoEWSURL, exchangesim.DefaultServicePassword)
+`, d.URL, d.Operator, d.OperatorPassword, app.DemoEWSURL, exchangesim.DefaultServicePassword,
+		exchangesim.ContosoAppClientID, exchangesim.ContosoAppSecret)
 	if err := d.Serve(ctx); err != nil {
 		fmt.Fprintln(stderr, "mailbridge demo:", err)
 		return 1
