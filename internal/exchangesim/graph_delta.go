@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/mailbridge/mailbridge/internal/ews"
 )
@@ -209,27 +210,39 @@ func bodyPreview(it *ews.Item) string {
 	if it.Body == nil {
 		return ""
 	}
-	text := it.Body.Value
-	if strings.EqualFold(it.Body.BodyType, "HTML") {
-		var b strings.Builder
-		in := false
-		for _, c := range text {
-			switch {
-			case c == '<':
-				in = true
-			case c == '>':
-				in = false
-			case !in:
-				b.WriteRune(c)
-			}
+	// One pass that stops at 255 characters: tags left out (HTML), runs of white space
+	// made one space, none at either end. Bodies are kilobytes; the preview is not.
+	const maxPreview = 255
+	html := strings.EqualFold(it.Body.BodyType, "HTML")
+	var b strings.Builder
+	n, inTag, space := 0, false, false
+	for _, c := range it.Body.Value {
+		switch {
+		case html && c == '<':
+			inTag = true
+			continue
+		case html && c == '>':
+			inTag = false
+			continue
+		case inTag:
+			continue
+		case unicode.IsSpace(c):
+			space = n > 0
+			continue
 		}
-		text = b.String()
+		if space {
+			if n++; n > maxPreview {
+				break
+			}
+			b.WriteByte(' ')
+			space = false
+		}
+		if n++; n > maxPreview {
+			break
+		}
+		b.WriteRune(c)
 	}
-	text = strings.Join(strings.Fields(text), " ")
-	if r := []rune(text); len(r) > 255 {
-		text = string(r[:255])
-	}
-	return text
+	return b.String()
 }
 
 func categories(it *ews.Item) []string {

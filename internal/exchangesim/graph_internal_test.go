@@ -1,8 +1,11 @@
 package exchangesim
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailbridge/mailbridge/internal/ews"
 )
 
 func TestGraphThrottleMailboxConcurrency(t *testing.T) {
@@ -81,5 +84,44 @@ func TestDeltaTokenRoundTrip(t *testing.T) {
 	}
 	if _, ok := s.decodeDeltaToken(enc[:len(enc)-2]); ok {
 		t.Error("a truncated token was accepted")
+	}
+}
+
+// bodyPreview is the body's text: tags out, white space collapsed, at most 255
+// characters, as the straightforward definition below computes it.
+func TestBodyPreview(t *testing.T) {
+	t.Parallel()
+	naive := func(body, typ string) string {
+		if strings.EqualFold(typ, "HTML") {
+			var b strings.Builder
+			in := false
+			for _, c := range body {
+				switch {
+				case c == '<':
+					in = true
+				case c == '>':
+					in = false
+				case !in:
+					b.WriteRune(c)
+				}
+			}
+			body = b.String()
+		}
+		text := strings.Join(strings.Fields(body), " ")
+		if r := []rune(text); len(r) > 255 {
+			text = string(r[:255])
+		}
+		return text
+	}
+	long := strings.Repeat("Größe  naïve\t\n café ", 40)
+	for _, tc := range []struct{ body, typ string }{
+		{"", "Text"}, {"   ", "Text"}, {"  hello\n\n world  ", "Text"}, {long, "Text"}, {long, "HTML"},
+		{"<html><body><p>Hello</p>\n<p>  world</p></body></html>", "HTML"}, {"a<b>b</b>c", "HTML"},
+		{strings.Repeat("x", 300), "Text"}, {strings.Repeat("é ", 200), "Text"}, {"<p>" + strings.Repeat("ab ", 200) + "</p>", "html"},
+	} {
+		it := &ews.Item{Body: &ews.Body{BodyType: tc.typ, Value: tc.body}}
+		if got, want := bodyPreview(it), naive(tc.body, tc.typ); got != want {
+			t.Errorf("%q (%s): got %q, want %q", tc.body[:min(len(tc.body), 40)], tc.typ, got, want)
+		}
 	}
 }
