@@ -10,25 +10,7 @@ import (
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/control"
-	"github.com/mailbridge/mailbridge/internal/syncer"
 )
-
-// itemJSON is a synced item: where it is and its state, then the stored record's fields
-// (a message's, an event's or a contact's; see syncer.Record).
-type itemJSON struct {
-	ID        string    `json:"id"`
-	ChangeKey string    `json:"change_key"`
-	UserID    int64     `json:"user_id"`
-	FolderID  string    `json:"folder_id"`
-	IsRead    bool      `json:"is_read"`
-	UpdatedAt time.Time `json:"updated_at"`
-	syncer.Record
-}
-
-func itemView(v control.ItemView) itemJSON {
-	return itemJSON{ID: v.ItemID, ChangeKey: v.ChangeKey, UserID: v.UserID, FolderID: v.FolderID, IsRead: v.IsRead,
-		UpdatedAt: v.UpdatedAt.UTC(), Record: v.Record}
-}
 
 // queryError turns control's complaint about query parameters into a 400 naming them;
 // other errors pass unchanged.
@@ -102,9 +84,9 @@ func nextCursor(s string) *string {
 
 // itemList writes a page of items under key.
 func itemList(w http.ResponseWriter, key string, p control.ItemPage) {
-	items := make([]itemJSON, len(p.Items))
+	items := make([]control.ItemJSON, len(p.Items))
 	for i, v := range p.Items {
-		items[i] = itemView(v)
+		items[i] = v.JSON()
 	}
 	writeJSON(w, http.StatusOK, map[string]any{key: items, "next_cursor": nextCursor(p.Next)})
 }
@@ -201,20 +183,8 @@ func (h *Handler) getItem(w http.ResponseWriter, r *http.Request, c *call, kind 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, itemView(v))
+	writeJSON(w, http.StatusOK, v.JSON())
 	return nil
-}
-
-// changeJSON is an entry of the change feed.
-type changeJSON struct {
-	ID     string    `json:"id"`
-	Seq    int64     `json:"seq"`
-	Op     string    `json:"op"`
-	Kind   string    `json:"kind"`
-	UserID int64     `json:"user_id"`
-	ItemID string    `json:"item_id"`
-	At     time.Time `json:"at"`
-	Item   *itemJSON `json:"item"`
 }
 
 // listChanges serves the change feed: see control.Service.Changes.
@@ -228,16 +198,12 @@ func (h *Handler) listChanges(w http.ResponseWriter, r *http.Request, c *call) e
 		return queryError(err, "cursor", "limit")
 	}
 	out := struct {
-		Changes    []changeJSON `json:"changes"`
-		NextCursor string       `json:"next_cursor"`
-		HasMore    bool         `json:"has_more"`
-	}{Changes: make([]changeJSON, len(p.Changes)), NextCursor: p.Next, HasMore: p.HasMore}
+		Changes    []control.ChangeJSON `json:"changes"`
+		NextCursor string               `json:"next_cursor"`
+		HasMore    bool                 `json:"has_more"`
+	}{Changes: make([]control.ChangeJSON, len(p.Changes)), NextCursor: p.Next, HasMore: p.HasMore}
 	for i, ch := range p.Changes {
-		out.Changes[i] = changeJSON{ID: ch.ID, Seq: ch.Seq, Op: ch.Op, Kind: ch.Kind, UserID: ch.UserID, ItemID: ch.ItemID, At: ch.At.UTC()}
-		if ch.Item != nil {
-			v := itemView(*ch.Item)
-			out.Changes[i].Item = &v
-		}
+		out.Changes[i] = ch.JSON()
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -1,12 +1,14 @@
 package checker
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -172,7 +174,7 @@ func (r *appRun) appChecks(ctx context.Context, rec *tally) bool {
 			missing = append(missing, p)
 		}
 	}
-	for _, p := range sortedKeys(OptionalPermissions) {
+	for _, p := range slices.Sorted(maps.Keys(OptionalPermissions)) {
 		granted := slices.Contains(roles, p)
 		for _, alt := range alsoGranting[p] {
 			granted = granted || slices.Contains(roles, alt)
@@ -219,7 +221,7 @@ func (r *appRun) tokenFailure(err error) Result {
 	if !errors.As(err, &te) {
 		res.Check, res.Code = CheckEndpoint, CodeUnreachable
 		res.Message = "Microsoft Entra ID's token endpoint cannot be reached: " + err.Error()
-		res.Fix = "Check that this server reaches " + cmpOr(r.c.cfg.Authority, entra.DefaultAuthority) + " over HTTPS (firewall, proxy)."
+		res.Fix = "Check that this server reaches " + cmp.Or(r.c.cfg.Authority, entra.DefaultAuthority) + " over HTTPS (firewall, proxy)."
 		return res
 	}
 	switch {
@@ -364,20 +366,4 @@ func tokenRoles(tok string) ([]string, bool) {
 		return nil, false
 	}
 	return claims.Roles, true
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

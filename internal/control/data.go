@@ -249,6 +249,60 @@ type ChangeView struct {
 	Item *ItemView
 }
 
+// ItemJSON is an item as the API returns it and webhooks deliver it: where it is and
+// its state, then the stored record's fields.
+type ItemJSON struct {
+	ID        string    `json:"id"`
+	ChangeKey string    `json:"change_key"`
+	UserID    int64     `json:"user_id"`
+	FolderID  string    `json:"folder_id"`
+	IsRead    bool      `json:"is_read"`
+	UpdatedAt time.Time `json:"updated_at"`
+	syncer.Record
+}
+
+// JSON returns the item's JSON shape.
+func (v ItemView) JSON() ItemJSON {
+	return ItemJSON{ID: v.ItemID, ChangeKey: v.ChangeKey, UserID: v.UserID, FolderID: v.FolderID, IsRead: v.IsRead,
+		UpdatedAt: v.UpdatedAt.UTC(), Record: v.Record}
+}
+
+// ChangeJSON is a change-feed entry as the API returns it and "changes" webhooks
+// deliver it: one shape for both, so a consumer applies either the same way.
+type ChangeJSON struct {
+	ID     string    `json:"id"`
+	Seq    int64     `json:"seq"`
+	Op     string    `json:"op"`
+	Kind   string    `json:"kind"`
+	UserID int64     `json:"user_id"`
+	ItemID string    `json:"item_id"`
+	At     time.Time `json:"at"`
+	Item   *ItemJSON `json:"item"`
+}
+
+// JSON returns the entry's JSON shape.
+func (c ChangeView) JSON() ChangeJSON {
+	out := ChangeJSON{ID: c.ID, Seq: c.Seq, Op: c.Op, Kind: c.Kind, UserID: c.UserID, ItemID: c.ItemID, At: c.At.UTC()}
+	if c.Item != nil {
+		v := c.Item.JSON()
+		out.Item = &v
+	}
+	return out
+}
+
+// changeView is a store's feed entry as a ChangeView.
+func changeView(e store.FeedEntry) (ChangeView, error) {
+	cv := ChangeView{ID: strconv.FormatInt(e.Seq, 10), Seq: e.Seq, Op: e.Op, Kind: e.Kind, UserID: e.UserID, ItemID: e.ItemID, At: e.At.UTC()}
+	if e.Item != nil {
+		v, err := itemView(*e.Item)
+		if err != nil {
+			return cv, err
+		}
+		cv.Item = &v
+	}
+	return cv, nil
+}
+
 // ChangePage is a page of the change feed. Next is the cursor to read on from (the
 // same as the one given when nothing is new); HasMore tells that more entries are
 // waiting already.
@@ -295,13 +349,9 @@ func (s *Service) Changes(ctx context.Context, p Principal, orgID int64, cur str
 		entries, out.HasMore = entries[:limit], true
 	}
 	for _, e := range entries {
-		cv := ChangeView{ID: strconv.FormatInt(e.Seq, 10), Seq: e.Seq, Op: e.Op, Kind: e.Kind, UserID: e.UserID, ItemID: e.ItemID, At: e.At.UTC()}
-		if e.Item != nil {
-			v, err := itemView(*e.Item)
-			if err != nil {
-				return ChangePage{}, err
-			}
-			cv.Item = &v
+		cv, err := changeView(e)
+		if err != nil {
+			return ChangePage{}, err
 		}
 		out.Changes = append(out.Changes, cv)
 		after = e.Seq

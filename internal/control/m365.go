@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -34,14 +33,8 @@ const (
 // maxCertificatePEM bounds a pasted certificate with its key (and chain).
 const maxCertificatePEM = 64 << 10
 
-// guidPattern matches a GUID as Entra writes tenant and client IDs.
-var guidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-// domainPattern matches a DNS domain name of at least two labels.
-var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
-// isGUID reports whether s is a GUID (any case).
-func isGUID(s string) bool { return guidPattern.MatchString(strings.ToLower(s)) }
+// isGUID reports whether s is a GUID (any case), as Entra writes tenant and client IDs.
+func isGUID(s string) bool { return entra.IsTenantID(s) }
 
 // validateApp checks the Microsoft 365 fields of a form. A tenant given as an ID is its
 // own resolution; a domain is resolved when the configuration is saved or checked.
@@ -54,7 +47,7 @@ func validateApp(rc resolvedConfig, in EmailConfigInput, saved store.EmailConfig
 		ie.Fields["tenant"] = "Enter the tenant: its ID (a GUID, on the app registration's Overview page in the Microsoft Entra admin center) or one of its domains (contoso.com)."
 	case isGUID(rc.tenant):
 		rc.tenantID = rc.tenant
-	case len(rc.tenant) > 253 || !domainPattern.MatchString(rc.tenant):
+	case !entra.ValidTenant(rc.tenant):
 		ie.Fields["tenant"] = "Enter the tenant's ID (a GUID) or one of its domains, such as contoso.com or contoso.onmicrosoft.com."
 	case rc.tenant == saved.Tenant && saved.TenantID != "":
 		rc.tenantID = saved.TenantID // resolved when it was saved
@@ -147,7 +140,7 @@ func (s *Service) DiscoverTenant(ctx context.Context, p Principal, orgID int64, 
 		return TenantInfo{}, err
 	}
 	tenant = strings.ToLower(strings.TrimSpace(tenant))
-	if tenant == "" || len(tenant) > 253 || !isGUID(tenant) && !domainPattern.MatchString(tenant) {
+	if !entra.ValidTenant(tenant) {
 		return TenantInfo{}, inputErr("tenant", "Enter one of the tenant's domains (contoso.com) for the magic wand to find its tenant ID.")
 	}
 	id, err := s.resolveTenant(ctx, tenant)
@@ -188,6 +181,12 @@ func (s *Service) GraphClient(ctx context.Context, orgID int64) (*graph.Client, 
 	if err != nil {
 		return nil, err
 	}
+	return s.graphClientFor(ctx, c)
+}
+
+// graphClientFor is GraphClient for the organization's configuration as just read.
+func (s *Service) graphClientFor(ctx context.Context, c store.EmailConfig) (*graph.Client, error) {
+	orgID := c.OrgID
 	if c.AccessType != AccessMicrosoft365App {
 		return nil, fmt.Errorf("control: organization %d does not use Microsoft 365 app-only access", orgID)
 	}

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strconv"
 	"time"
 
 	"github.com/mailbridge/mailbridge/internal/mailer"
 	"github.com/mailbridge/mailbridge/internal/store"
-	"github.com/mailbridge/mailbridge/internal/syncer"
 	"github.com/mailbridge/mailbridge/internal/webhook"
 )
 
@@ -189,29 +187,6 @@ func (n *Notifier) DeliverWebhook(ctx context.Context, id int64) (delivered bool
 	return res.OK, retryIn, nil
 }
 
-// webhookItem and webhookChange are a change feed entry as deliveries carry it: the
-// same JSON as the change feed API's.
-type webhookItem struct {
-	ID        string    `json:"id"`
-	ChangeKey string    `json:"change_key"`
-	UserID    int64     `json:"user_id"`
-	FolderID  string    `json:"folder_id"`
-	IsRead    bool      `json:"is_read"`
-	UpdatedAt time.Time `json:"updated_at"`
-	syncer.Record
-}
-
-type webhookChange struct {
-	ID     string       `json:"id"`
-	Seq    int64        `json:"seq"`
-	Op     string       `json:"op"`
-	Kind   string       `json:"kind"`
-	UserID int64        `json:"user_id"`
-	ItemID string       `json:"item_id"`
-	At     time.Time    `json:"at"`
-	Item   *webhookItem `json:"item"`
-}
-
 // changesData is the data of a "changes" delivery.
 type changesData struct {
 	Changes []json.RawMessage `json:"changes"`
@@ -237,15 +212,11 @@ func (n *Notifier) body(ctx context.Context, d store.Delivery) ([]byte, store.De
 		if e.Seq > d.ToSeq {
 			break
 		}
-		c := webhookChange{ID: strconv.FormatInt(e.Seq, 10), Seq: e.Seq, Op: e.Op, Kind: e.Kind, UserID: e.UserID, ItemID: e.ItemID, At: e.At.UTC()}
-		if e.Item != nil {
-			v, err := itemView(*e.Item)
-			if err != nil {
-				return nil, d, err
-			}
-			c.Item = &webhookItem{ID: v.ItemID, ChangeKey: v.ChangeKey, UserID: v.UserID, FolderID: v.FolderID, IsRead: v.IsRead,
-				UpdatedAt: v.UpdatedAt, Record: v.Record}
+		cv, err := changeView(e)
+		if err != nil {
+			return nil, d, err
 		}
+		c := cv.JSON() // the change feed API's JSON
 		b, err := json.Marshal(c)
 		if err != nil {
 			return nil, d, err

@@ -93,15 +93,19 @@ var errPurgeBusy = errors.New("control: a purge of the organization is running")
 // it is the wiring's, not an admin's; it is asked at every step, so a changed retention
 // applies at the next one.
 func (s *Service) SyncSource(ctx context.Context, orgID int64, fetchBatch int) (syncer.Source, error) {
+	cfg, err := s.st.GetEmailConfig(ctx, orgID) // read once: the step's hot path
+	if err != nil {
+		return nil, err
+	}
 	var src syncer.Source
-	if s.isApp(ctx, orgID) {
-		c, err := s.GraphClient(ctx, orgID)
+	if cfg.AccessType == AccessMicrosoft365App {
+		c, err := s.graphClientFor(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
 		src = &syncer.GraphSource{Client: c, Now: s.now}
 	} else {
-		c, err := s.EWSClient(ctx, orgID)
+		c, err := s.ewsClientFor(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}

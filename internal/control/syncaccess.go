@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/mailbridge/mailbridge/internal/ews/ewsclient"
+	"github.com/mailbridge/mailbridge/internal/store"
 	"github.com/mailbridge/mailbridge/internal/syncer"
 )
 
@@ -23,6 +24,12 @@ func (s *Service) EWSClient(ctx context.Context, orgID int64) (*ewsclient.Client
 	if err != nil {
 		return nil, err
 	}
+	return s.ewsClientFor(ctx, c)
+}
+
+// ewsClientFor is EWSClient for the organization's configuration as just read.
+func (s *Service) ewsClientFor(ctx context.Context, c store.EmailConfig) (*ewsclient.Client, error) {
+	orgID := c.OrgID
 	if c.AccessType == AccessMicrosoft365App {
 		return nil, ErrNotEWS
 	}
