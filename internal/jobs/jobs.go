@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -342,10 +343,7 @@ func (r *Runner) followWakes(ctx context.Context) {
 		case <-t.C:
 		}
 		r.follow.Lock()
-		ids := make(map[int64]time.Time, len(r.follow.jobs))
-		for id, until := range r.follow.jobs {
-			ids[id] = until
-		}
+		ids := maps.Clone(r.follow.jobs) // nil while nothing is followed: the usual case
 		r.follow.Unlock()
 		for id, until := range ids {
 			done := r.followOne(ctx, id, until)
